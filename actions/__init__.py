@@ -1,0 +1,6 @@
+"""Custom actions for the rasa-sdk action server (`rasa run actions --actions actions`).
+
+None of the safety replies or FAQ answers depend on these; they add extras (a note about a
+named medicine, the sources of an answer, recording unhelpful answers). If the action server is
+down, the person still gets every answer.
+"""

@@ -1,0 +1,1 @@
+"""The ketamine clinic assistant's own Rasa components, channels and safety code."""

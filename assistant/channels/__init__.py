@@ -1,0 +1,1 @@
+"""Channels (REST, web widget, Twilio SMS/WhatsApp, clinic callback) and their gateway."""

@@ -1,0 +1,91 @@
+"""Response generator: Rasa's templated responses, filled with the clinic's settings.
+
+Configured in ``endpoints.yml`` (``nlg: type: assistant.nlg.ClinicResponseGenerator``). It runs in
+the Rasa server, so the crisis and emergency replies get the clinic's help lines even when the
+action server is down (SAFE-02), and a change to ``clinic.yml`` needs a restart, not a retrain.
+
+It also puts the one-line disclosure (``utter_disclosure``: an automated assistant, not a
+clinician, not for emergencies) in front of the first message of every conversation session,
+whatever that message is, so no rule has to be written twice for "first turn" and "later turn".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from assistant.settings import ClinicSettings, current_settings
+
+logger = logging.getLogger(__name__)
+
+DISCLOSURE_RESPONSE = "utter_disclosure"
+# A crisis or emergency reply comes first and states itself that this is an automated assistant.
+SAFETY_INTENTS = frozenset({"crisis", "medical_emergency"})
+
+
+def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
+    """True if the assistant has said nothing yet in the tracker's current session."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, SessionStarted):
+            return True
+    return True
+
+
+class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
+    """Templated responses with clinic placeholders and the first-message disclosure."""
+
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        domain: Optional[Domain] = None,
+        settings: Optional[ClinicSettings] = None,
+    ) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+        # Read and validated at start-up: a bad clinic.yml stops the server here.
+        self.settings = settings or current_settings()
+
+    def render(
+        self, utter_action: str, output_channel: str = "", **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """One response filled with the clinic's values, without a tracker (used by channels)."""
+        return self.generate_from_slots(
+            utter_action, {}, output_channel, **{**self.settings.template_values(), **kwargs}
+        )
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> Optional[Dict[str, Any]]:
+        values = {**self.settings.template_values(), **kwargs}
+        message = self.generate_from_slots(
+            utter_action, tracker.current_slot_values(), output_channel, **values
+        )
+        latest_intent = (
+            (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        )
+        if (
+            message is not None
+            and utter_action != DISCLOSURE_RESPONSE
+            and latest_intent not in SAFETY_INTENTS
+            and is_first_bot_message(tracker)
+        ):
+            disclosure = self.generate_from_slots(
+                DISCLOSURE_RESPONSE, tracker.current_slot_values(), output_channel, **values
+            )
+            if disclosure and disclosure.get("text"):
+                message["text"] = f"{disclosure['text']}\n\n{message.get('text') or ''}".strip()
+        return message
+
+    def response_names(self) -> List[str]:
+        return list(self.responses)

@@ -1,0 +1,1 @@
+"""The project's own Rasa NLU components (listed in config.yml)."""

@@ -1,0 +1,148 @@
+"""Rasa NLU component: the rule-based safety check, last in the pipeline so its verdict is final.
+
+For every message it runs ``assistant.safety`` (spaCy Matcher rules on normalised text) and:
+
+- sets intent ``crisis`` or ``medical_emergency`` at confidence 1.0 when the rules fire,
+  whatever the classifier said;
+- sets ``recreational_use`` for buying, getting high or taking extra;
+- overrules the classifier when it guessed ``crisis``/``medical_emergency`` for a message the
+  rules recognise as an idiom, a true negation or an educational question;
+- adds the entities ``personal_advice`` (answer plus "only your prescriber can decide"),
+  ``safety_mention`` (answer plus a resource line) and ``crisis_language`` (help line in that
+  language).
+
+The channel gateway may scan the full message before it is shortened for the NLU; its verdict
+arrives in the message metadata and is merged here, so a crisis phrase past the length limit
+still counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from assistant.safety import CRISIS, MEDICAL_EMERGENCY, RECREATIONAL_USE, default_scanner
+from assistant.safety.scanner import SafetyResult
+
+METADATA_KEY = "metadata"
+GATEWAY_SAFETY_KEY = "safety"  # metadata set by assistant.channels.gateway
+URGENT = (CRISIS, MEDICAL_EMERGENCY)
+_PRIORITY = {MEDICAL_EMERGENCY: 3, CRISIS: 2, RECREATIONAL_USE: 1, None: 0}
+
+
+def force_intent(message: Message, name: str, confidence: float = 1.0) -> None:
+    """Makes ``name`` the message's intent and puts it first in the ranking."""
+    ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
+    forced = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+    message.set(INTENT, dict(forced), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [forced] + ranking, add_to_output=True)
+
+
+def add_entity(message: Message, entity: str, value: str, extractor: str) -> None:
+    text = message.get(TEXT) or ""
+    entities = list(message.get(ENTITIES) or [])
+    if any(e.get(ENTITY_ATTRIBUTE_TYPE) == entity for e in entities):
+        return
+    entities.append(
+        {
+            ENTITY_ATTRIBUTE_TYPE: entity,
+            ENTITY_ATTRIBUTE_VALUE: value,
+            ENTITY_ATTRIBUTE_START: 0,
+            ENTITY_ATTRIBUTE_END: len(text),
+            EXTRACTOR: extractor,
+        }
+    )
+    message.set(ENTITIES, entities, add_to_output=True)
+
+
+def _gateway_verdict(message: Message) -> Optional[Dict[str, Any]]:
+    metadata = message.get(METADATA_KEY) or {}
+    verdict = metadata.get(GATEWAY_SAFETY_KEY) if isinstance(metadata, dict) else None
+    return verdict if isinstance(verdict, dict) else None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyClassifier(GraphComponent):
+    """Forces crisis/emergency/recreational intents from the rule-based safety check."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyClassifier:
+        return cls()
+
+    def __init__(self) -> None:
+        # Built once per process (a few seconds), shared with the channel gateway.
+        self._scanner = default_scanner()
+
+    def process_training_data(self, training_data):  # noqa: D102 - nothing to learn
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._apply(message, self._scanner.scan(message.get(TEXT) or ""))
+        return messages
+
+    def _apply(self, message: Message, result: SafetyResult) -> None:
+        verdict, language = result.verdict, result.language
+        gateway = _gateway_verdict(message)
+        if gateway and _PRIORITY.get(gateway.get("verdict"), 0) > _PRIORITY[verdict]:
+            verdict = gateway.get("verdict")
+            language = language or gateway.get("language")
+        name = self.__class__.__name__
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+
+        if verdict in URGENT or verdict == RECREATIONAL_USE:
+            force_intent(message, verdict)
+            if verdict == CRISIS and language:
+                add_entity(message, "crisis_language", language, name)
+            return
+        if current in URGENT and (result.mention or result.personal_advice or _only_frames(result)):
+            # The classifier guessed crisis, the rules recognise an idiom, a negation or a
+            # question about treatment: answer the question instead.
+            self._fall_back_from(message, current)
+        if result.mention:
+            add_entity(message, "safety_mention", "true", name)
+        if result.personal_advice:
+            add_entity(message, "personal_advice", "true", name)
+
+    @staticmethod
+    def _fall_back_from(message: Message, intent: str) -> None:
+        ranking = [
+            r
+            for r in (message.get(INTENT_RANKING_KEY) or [])
+            if r.get(INTENT_NAME_KEY) not in URGENT
+        ]
+        if ranking:
+            best = ranking[0]
+            force_intent(message, best[INTENT_NAME_KEY], best.get(PREDICTED_CONFIDENCE_KEY, 0.0))
+        else:
+            force_intent(message, "nlu_fallback", 0.0)
+
+
+def _only_frames(result: SafetyResult) -> bool:
+    """The rules found an idiom or negation frame and no risk at all."""
+    kinds = {m.verdict for m in result.matches}
+    return bool(kinds & {"idiom", "educational", "habitual"}) and not result.verdict
