@@ -1,0 +1,54 @@
+"""Shared fixtures: the trained model, the clinic settings for tests, a running stack."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.paths import PROJECT_ROOT
+
+TEST_SETTINGS = PROJECT_ROOT / "tests" / "fixtures" / "clinic.test.yml"
+MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+
+# Ports of the stack the tests start (the developer's own `make run` keeps 5005/5055/8080).
+TEST_PORTS = {"rasa_port": 5105, "actions_port": 5155, "web_port": 8180}
+
+os.environ.setdefault("CLINIC_SETTINGS", str(TEST_SETTINGS))
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make test` (it trains first)")
+    return MODEL
+
+
+@pytest.fixture(scope="session")
+def running_stack(model_path, tmp_path_factory):
+    """Action server, Rasa server and demo page on the test ports, shared by all tests."""
+    from assistant.stack import Stack
+
+    db_dir = tmp_path_factory.mktemp("stack-db")
+    stack = Stack(
+        model=model_path,
+        log_dir=PROJECT_ROOT / "var" / "logs" / "tests",
+        env={"CLINIC_SETTINGS": str(TEST_SETTINGS), "TRACKER_DB": str(db_dir / "conversations.db")},
+        **TEST_PORTS,
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def agent(model_path):
+    """The trained model loaded in this process (for NLU and dialogue checks)."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return Agent.load(str(model_path))
