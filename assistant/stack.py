@@ -115,7 +115,7 @@ class Stack:
         if not wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process):
             raise RuntimeError(f"action server did not start; see {self.log_dir}/actions.log")
 
-    def start_rasa(self, model: Optional[Path] = None) -> None:
+    def start_rasa(self, model: Optional[Path] = None, wait_ready: bool = True) -> None:
         env = base_env(
             {"ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook", **self.env}
         )
@@ -136,7 +136,8 @@ class Stack:
         process = self._spawn(f"rasa-{self.rasa_port}", args, env)
         if not wait_for(f"{self.rasa_url}/webhooks/web/health", 180, process):
             raise RuntimeError(f"Rasa server did not start; see {self.log_dir}")
-        wait_for(f"{self.rasa_url}/webhooks/web/ready", 180, process)
+        if wait_ready and not wait_for(f"{self.rasa_url}/webhooks/web/ready", 180, process):
+            raise RuntimeError(f"Rasa server did not load the model; see {self.log_dir}")
 
     def start_web(self) -> None:
         env = base_env(

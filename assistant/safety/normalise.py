@@ -333,10 +333,38 @@ def _undo_leet(match: re.Match) -> str:
     return core.translate(_LEET) + tail
 
 
+# Words the spaced-letter repair may split a joined run into ("lifetonight" -> "life tonight").
+# The scanner fills this from the lexicon and the spaCy pipeline's lemma table.
+_VOCABULARY: set = set()
+
+
+def set_vocabulary(words: Iterable[str]) -> None:
+    _VOCABULARY.update(w for w in words if w.isalpha() and (len(w) > 1 or w in ("a", "i")))
+    _segment.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _segment(joined: str) -> str:
+    """Splits a run of joined letters into the fewest known words, if it can."""
+    if not _VOCABULARY or joined in _VOCABULARY or len(joined) > 60:
+        return joined
+    best: list = [None] * (len(joined) + 1)
+    best[0] = []
+    for end in range(1, len(joined) + 1):
+        for start in range(max(0, end - 20), end):
+            piece = joined[start:end]
+            if best[start] is not None and piece in _VOCABULARY:
+                candidate = best[start] + [piece]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return " ".join(best[-1]) if best[-1] else joined
+
+
 def _join_spaced(match: re.Match) -> str:
-    # Two or more spaces separate words: "k i l l  m y s e l f" -> "kill myself".
+    # Two or more spaces separate words: "k i l l  m y s e l f" -> "kill myself"; otherwise
+    # the joined letters are split into known words: "l i f e t o n i g h t" -> "life tonight".
     words = re.split(r"\s{2,}", match.group(0))
-    return " ".join(re.sub(r"[ .\-_*]", "", w) for w in words)
+    return " ".join(_segment(re.sub(r"[ .\-_*]", "", w)) for w in words)
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from assistant.safety.normalise import normalise
+from assistant.safety.normalise import normalise, set_vocabulary
 from assistant.safety.patterns import RISK_VERDICTS, Rule, load_rules, load_substrings
 
 CRISIS = "crisis"
@@ -146,6 +146,7 @@ class SafetyScanner:
         self._nlp = nlp
         self._rules: Dict[str, Rule] = {r.id: r for r in (rules or load_rules())}
         self._substrings = load_substrings()
+        set_vocabulary(_vocabulary(nlp, self._rules.values()))
         # Patterns are grouped by an anchor: the most specific word set a pattern cannot match
         # without. A message only runs the groups whose anchor words it contains, which keeps
         # the check to a fraction of a millisecond on thousands of patterns.
@@ -296,6 +297,23 @@ class SafetyScanner:
                     doc.text,
                 )
         return None
+
+
+def _vocabulary(nlp, rules) -> set:
+    """Every word the lexicon uses, plus the English words in the pipeline's lemma table."""
+    words = set()
+    for rule in rules:
+        for pattern in rule.patterns:
+            for token in pattern:
+                lower = token.get("LOWER")
+                if isinstance(lower, str):
+                    words.add(lower)
+                elif isinstance(lower, dict):
+                    words.update(lower.get("IN", []))
+    if "lemmatizer" in nlp.pipe_names:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        words.update(str(value) for value in table.values())
+    return words
 
 
 def _anchor(pattern: Sequence[dict]) -> frozenset:

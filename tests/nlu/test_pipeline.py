@@ -1,0 +1,101 @@
+"""The trained NLU pipeline with the project's components, as Rasa runs it."""
+
+import asyncio
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+
+
+def parse(agent, text, metadata=None):
+    message = UserMessage(text, sender_id="test", metadata=metadata)
+    return asyncio.get_event_loop().run_until_complete(agent.processor.parse_message(message))
+
+
+def entity_types(result):
+    return {e["entity"] for e in result["entities"]}
+
+
+def test_catalogue_question_gets_its_topic(agent):
+    result = parse(agent, "how much does it cost")
+    assert result["intent"]["name"] == "faq"
+    assert result["intent"]["full_retrieval_intent_name"] == "faq/cost"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("I keep thinking about suicide", "crisis"),
+        ("i dont want to wake up tomorrow", "crisis"),
+        ("took all my troches at once and cant breathe right", "medical_emergency"),
+        ("where can i buy ketamine without a prescription", "recreational_use"),
+    ],
+)
+def test_safety_check_forces_the_intent_at_full_confidence(agent, text, intent):
+    result = parse(agent, text)
+    assert result["intent"] == {"name": intent, "confidence": 1.0}
+    assert result["intent_ranking"][0]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text", ["this wait is killing me", "I'd kill for a coffee before my infusion"]
+)
+def test_idioms_are_not_crises(agent, text):
+    assert parse(agent, text)["intent"]["name"] not in ("crisis", "medical_emergency")
+
+
+def test_other_language_crisis_names_the_language(agent):
+    result = parse(agent, "quiero morir")
+    assert result["intent"]["name"] == "crisis"
+    assert {"crisis_language"} <= entity_types(result)
+    assert [e["value"] for e in result["entities"] if e["entity"] == "crisis_language"] == ["es"]
+
+
+def test_personal_question_is_marked(agent):
+    result = parse(agent, "what dose should I take")
+    assert result["intent"]["name"] == "faq"
+    assert "personal_advice" in entity_types(result)
+
+
+def test_question_about_suicidal_thoughts_is_a_mention(agent):
+    result = parse(agent, "does spravato help with suicidal thoughts")
+    assert result["intent"]["name"] not in ("crisis", "medical_emergency")
+    assert "safety_mention" in entity_types(result)
+
+
+def test_medicines_are_entities(agent):
+    result = parse(agent, "can I keep taking Zoloft and Xanax during infusions")
+    values = {(e["entity"], e["value"]) for e in result["entities"]}
+    assert ("medication", "Zoloft") in values and ("medication", "Xanax") in values
+
+
+@pytest.mark.parametrize("text", ["/affirm", "/deny", "/restart", '/inform{"name":"x"}', "/faq"])
+def test_typed_commands_are_not_intents(agent, text):
+    result = parse(agent, text)
+    assert result["intent"]["name"] == "nlu_fallback"
+    assert result["entities"] == []
+
+
+def test_typed_command_with_words_is_read_as_words(agent):
+    result = parse(agent, "/deny i want to die")
+    assert result["intent"] == {"name": "crisis", "confidence": 1.0}
+
+
+def test_verified_button_payload_selects_the_topic(agent):
+    result = parse(agent, "/faq/insurance", metadata={"trusted_payload": "/faq/insurance"})
+    assert result["intent"]["name"] == "faq"
+    assert result["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/insurance"
+
+
+def test_verified_intent_payload(agent):
+    result = parse(agent, "/affirm", metadata={"trusted_payload": "/affirm"})
+    assert result["intent"]["name"] == "affirm"
+
+
+def test_gateway_verdict_in_metadata_counts(agent):
+    # The gateway scanned the full message; the NLU only saw the first part.
+    result = parse(
+        agent,
+        "what does the first assessment involve",
+        metadata={"safety": {"verdict": "crisis", "language": None}},
+    )
+    assert result["intent"] == {"name": "crisis", "confidence": 1.0}
