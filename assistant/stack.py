@@ -44,6 +44,31 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
+API_SECRET_ENV = "ASSISTANT_API_JWT_SECRET"
+
+
+def api_arguments(env: Dict[str, str]) -> List[str]:
+    """Rasa's HTTP API is off unless a JWT secret is configured; then only with JWT (SEC-02)."""
+    secret = env.get(API_SECRET_ENV, "").strip()
+    if not secret:
+        return []
+    if len(secret) < 32:
+        raise RuntimeError(f"{API_SECRET_ENV} must be at least 32 characters")
+    return ["--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256"]
+
+
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def wait_for(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,7 +108,11 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
-    def _spawn(self, name: str, args: List[str], env: Dict[str, str]) -> subprocess.Popen:
+    def _spawn(
+        self, name: str, args: List[str], env: Dict[str, str], port: Optional[int] = None
+    ) -> subprocess.Popen:
+        if port is not None and not port_is_free(port):
+            raise RuntimeError(f"port {port} is already in use: stop what runs there first")
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(
@@ -133,7 +162,8 @@ class Stack:
             "-p",
             str(self.rasa_port),
         ]
-        process = self._spawn(f"rasa-{self.rasa_port}", args, env)
+        args += api_arguments(env)
+        process = self._spawn(f"rasa-{self.rasa_port}", args, env, self.rasa_port)
         if not wait_for(f"{self.rasa_url}/webhooks/web/health", 180, process):
             raise RuntimeError(f"Rasa server did not start; see {self.log_dir}")
         if wait_ready and not wait_for(f"{self.rasa_url}/webhooks/web/ready", 180, process):
@@ -144,7 +174,10 @@ class Stack:
             {"ASSISTANT_SERVER_URL": self.rasa_url, "WEB_PORT": str(self.web_port), **self.env}
         )
         process = self._spawn(
-            "web", [sys.executable, "-m", "assistant.demo_site", "--port", str(self.web_port)], env
+            "web",
+            [sys.executable, "-m", "assistant.demo_site", "--port", str(self.web_port)],
+            env,
+            self.web_port,
         )
         if not wait_for(f"{self.web_url}/", 30, process):
             raise RuntimeError(f"demo page server did not start; see {self.log_dir}/web.log")

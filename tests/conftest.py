@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.paths import PROJECT_ROOT
 
@@ -37,10 +38,23 @@ def running_stack(model_path, tmp_path_factory):
     from assistant.stack import Stack
 
     db_dir = tmp_path_factory.mktemp("stack-db")
+    settings = yaml.safe_load(TEST_SETTINGS.read_text())
+    web_port = TEST_PORTS["web_port"]
+    settings["web"]["allowed_origins"] = [
+        f"http://127.0.0.1:{web_port}",
+        f"http://localhost:{web_port}",
+    ]
+    settings_file = db_dir / "clinic.yml"
+    settings_file.write_text(yaml.safe_dump(settings))
     stack = Stack(
         model=model_path,
         log_dir=PROJECT_ROOT / "var" / "logs" / "tests",
-        env={"CLINIC_SETTINGS": str(TEST_SETTINGS), "TRACKER_DB": str(db_dir / "conversations.db")},
+        env={
+            "CLINIC_SETTINGS": str(settings_file),
+            "TRACKER_DB": str(db_dir / "conversations.db"),
+            # Every test talks from 127.0.0.1: the per-address limit is tested on its own.
+            "ASSISTANT_RATE_PER_IP": "100000",
+        },
         **TEST_PORTS,
     )
     stack.start()

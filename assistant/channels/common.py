@@ -19,12 +19,16 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from assistant.channels.gateway import RateLimitedError, default_gateway
+from assistant.privacy.logs import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 MAX_JSON_DEPTH = 20
 TRUST_PROXY_ENV = "ASSISTANT_TRUST_PROXY"
+# CORS preflight answers by path, registered by channels that browsers call. They run in the
+# app's middleware because Rasa's own CORS extension would otherwise answer OPTIONS itself.
+PREFLIGHT_HANDLERS: dict = {}
 
 
 class BadRequestError(Exception):
@@ -111,17 +115,26 @@ def install_app_protections(app: Sanic) -> None:
     app.ctx.assistant_protections = True
     gateway = default_gateway()
     app.config.REQUEST_MAX_SIZE = gateway.limits.max_body_bytes
+    install_log_redaction()
 
     @app.middleware("request")
     async def _guard(request: Request) -> Optional[HTTPResponse]:
         if request.path in ("/", "/version"):
             return json_response({"status": "ok"})
+        preflight = PREFLIGHT_HANDLERS.get(request.path.rstrip("/"))
+        if request.method == "OPTIONS" and preflight is not None:
+            return preflight(request)
         if request.method == "POST" and request.path.startswith("/webhooks/"):
             try:
                 gateway.check_ip(client_ip(request))
             except RateLimitedError as error:
                 return rate_limited_response(error)
         return None
+
+    # First in line, before Rasa's CORS extension answers OPTIONS on its own.
+    if _guard in app.request_middleware:
+        app.request_middleware.remove(_guard)
+        app.request_middleware.appendleft(_guard)
 
 
 def parse_or_error(func):

@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.channels.common import (
+    PREFLIGHT_HANDLERS,
     error_response,
     json_body,
     listener_installing_protections,
@@ -74,6 +75,14 @@ def cors_headers(request: Request) -> Dict[str, str]:
     }
 
 
+def preflight(request: Request) -> HTTPResponse:
+    """The browser's CORS check before it posts a message."""
+    headers = cors_headers(request)
+    if not headers:
+        return error_response("origin not allowed", 403)
+    return response.empty(status=204, headers=headers)
+
+
 class WebChatInput(InputChannel):
     """The widget's channel: server-issued conversation ids, origin-checked CORS."""
 
@@ -93,6 +102,7 @@ class WebChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("web_chat", __name__)
         listener_installing_protections(web)
+        PREFLIGHT_HANDLERS[f"/webhooks/{self.name()}/message"] = preflight
 
         @web.route("/health", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -104,13 +114,6 @@ class WebChatInput(InputChannel):
             if agent is not None and agent.is_ready():
                 return response.json({"status": "ready"})
             return response.json({"status": "loading"}, status=503)
-
-        @web.route("/message", methods=["OPTIONS"])
-        async def preflight(request: Request) -> HTTPResponse:
-            headers = cors_headers(request)
-            if not headers:
-                return error_response("origin not allowed", 403)
-            return response.empty(status=204, headers=headers)
 
         @web.route("/message", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -1,0 +1,1 @@
+"""Running several Rasa replicas: the lock store and the load-balancer configuration."""

@@ -1,0 +1,92 @@
+"""The widget's channel: server-issued conversation ids, CORS for the clinic's origins only."""
+
+import json
+import urllib.request
+
+import pytest
+
+from assistant.channels.web import SESSION_HEADER
+from assistant.stack import post_json
+
+pytestmark = pytest.mark.stack
+
+
+def message(stack, text, token=None, origin=None):
+    headers = {}
+    if token:
+        headers[SESSION_HEADER] = token
+    if origin:
+        headers["Origin"] = origin
+    return post_json(f"{stack.rasa_url}/webhooks/web/message", {"message": text}, headers)
+
+
+def test_first_message_gets_a_conversation_token_that_keeps_the_conversation(running_stack):
+    status, headers, replies = message(running_stack, "i dont want to be alive")
+    assert status == 200
+    token = headers[SESSION_HEADER]
+    assert token.startswith("web-")
+    status, headers, replies = message(running_stack, "jk", token)
+    assert headers[SESSION_HEADER] == token
+    assert replies[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
+
+
+def test_a_forged_or_stolen_looking_token_starts_a_new_conversation(running_stack):
+    forged = "web-victim.0000000000000000000000000000000"
+    status, headers, _ = message(running_stack, "hello", forged)
+    assert status == 200
+    assert headers[SESSION_HEADER] != forged
+
+
+def test_button_payloads_are_signed_for_the_conversation(running_stack):
+    _, headers, replies = message(running_stack, "how much does it cost")
+    token = headers[SESSION_HEADER]
+    payload = replies[0]["buttons"][0]["payload"]
+    assert payload.startswith("/faq/insurance#")
+    _, _, replies = message(running_stack, payload, token)
+    assert replies[0]["text"].startswith("Insurance usually does not cover")
+    # The same payload in another conversation is only text.
+    _, _, other = message(running_stack, payload)
+    assert not other[0]["text"].startswith("Insurance usually does not cover")
+
+
+def test_cors_allows_the_clinic_origin_only(running_stack):
+    allowed = running_stack.web_url
+    status, headers, _ = message(running_stack, "hi", origin=allowed)
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == allowed
+    assert SESSION_HEADER in headers["Access-Control-Expose-Headers"]
+    status, headers, reply = message(running_stack, "hi", origin="https://evil.example")
+    assert status == 403
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_preflight(running_stack):
+    def preflight(origin):
+        request = urllib.request.Request(
+            f"{running_stack.rasa_url}/webhooks/web/message",
+            method="OPTIONS",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return reply.status, dict(reply.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers)
+
+    status, headers = preflight(running_stack.web_url)
+    assert status == 204 and headers["Access-Control-Allow-Origin"] == running_stack.web_url
+    assert preflight("https://evil.example")[0] == 403
+
+
+def test_root_route_does_not_name_the_rasa_version(running_stack):
+    with urllib.request.urlopen(f"{running_stack.rasa_url}/", timeout=10) as reply:
+        assert json.loads(reply.read()) == {"status": "ok"}
+
+
+def test_http_api_is_off_by_default(running_stack):
+    for path in ("/conversations/x/tracker", "/status", "/model/parse"):
+        try:
+            urllib.request.urlopen(f"{running_stack.rasa_url}{path}", timeout=10)
+            raise AssertionError(f"{path} answered")
+        except urllib.error.HTTPError as error:
+            assert error.code in (404, 405)
