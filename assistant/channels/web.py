@@ -61,9 +61,19 @@ class SessionTokens:
         return sender_id if hmac.compare_digest(signature, self._signature(sender_id)) else None
 
 
+def same_origin(request: Request, origin: str) -> bool:
+    """The page and the channel are served from the same host (e.g. behind one proxy)."""
+    host = request.headers.get("host", "")
+    return bool(host) and origin.rstrip("/") in (f"http://{host}", f"https://{host}")
+
+
 def cors_headers(request: Request) -> Dict[str, str]:
     origin = request.headers.get("origin")
-    if not origin or origin.rstrip("/") not in current_settings().allowed_origins:
+    if not origin:
+        return {}
+    if origin.rstrip("/") not in current_settings().allowed_origins and not same_origin(
+        request, origin
+    ):
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
