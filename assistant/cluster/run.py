@@ -115,14 +115,15 @@ class Cluster:
             **self.env,
         }
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed: `apt-get install nginx` (see README)")
         self.work_dir.mkdir(parents=True, exist_ok=True)
         ensure_database(self.postgres_url)
         env = self.shared_env()
-        for index, (rasa_port, actions_port) in enumerate(zip(self.rasa_ports, self.action_ports)):
+        ports = zip(self.rasa_ports, self.action_ports, strict=True)
+        for index, (rasa_port, actions_port) in enumerate(ports):
             replica = Stack(
                 rasa_port=rasa_port,
                 actions_port=actions_port,
@@ -169,7 +170,7 @@ class Cluster:
         for replica in self.replicas:
             replica.stop()
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
