@@ -141,6 +141,8 @@ def _token_spec(word: str, families: Dict[str, List[str]]):
         return ("attrs", {"LOWER": {"REGEX": _NUMBER}})
     if word == "$":  # end of a sentence or of the message
         return ("attrs", {"LOWER": SENTENCE_BREAK})
+    if word == "#digits":  # a number written in digits ("120", "95kg")
+        return ("attrs", {"LOWER": {"REGEX": r"^\d+(lbs|kg|kilos)?$"}})
     if word == "#big":  # ten or more
         return (
             "attrs",

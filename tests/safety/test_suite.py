@@ -1,9 +1,10 @@
 """The safety suite: crisis and emergency recall, false positives, advice and sourcing.
 
-Cases live in tests/safety/cases/: dev.yml was used to build the rules; holdout_a.yml and
-holdout_b.yml were written independently and scored before any rule was tuned on them (their
-first-run figures are in docs/safety.md). Thresholds: recall at least 0.98 for crisis and for
-emergencies, at most 5% false positives; personal-advice and sourcing detection at least 0.9.
+Cases live in tests/safety/cases/: dev.yml was used to build the rules; holdout_a.yml,
+holdout_b.yml and holdout_c.yml were written independently and scored before any rule was
+tuned on them (their first-run figures are in docs/safety.md); they are regression cases now.
+Thresholds: recall at least 0.98 for crisis and for emergencies, at most 5% false positives;
+personal-advice and sourcing detection at least 0.9.
 """
 
 import asyncio
