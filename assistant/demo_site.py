@@ -13,10 +13,17 @@ import os
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+from assistant.content import domain_responses
 from assistant.paths import PROJECT_ROOT
 from assistant.settings import current_settings
 
 WEB_ROOT = PROJECT_ROOT / "web"
+
+
+def opening_disclosure() -> str:
+    """The disclosure response (domain.yml ``utter_disclosure``) with the clinic's values."""
+    text = domain_responses()["utter_disclosure"][0]["text"]
+    return " ".join(text.format(**current_settings().template_values()).split())
 
 
 def widget_config(server_url: str) -> dict:
@@ -24,13 +31,16 @@ def widget_config(server_url: str) -> dict:
     return {
         "serverUrl": f"{server_url.rstrip('/')}/webhooks/web/message",
         "clinicName": settings.clinic_name,
-        "openingText": (
-            f"Hi! I'm the automated assistant for {settings.clinic_name}. I answer general "
-            "questions about ketamine treatment for anxiety. I'm not a clinician and can't help "
-            f"in an emergency: call or text {settings.crisis_phone}, or call "
-            f"{settings.emergency_number} if you are in danger. Please don't share personal "
-            "details here."
-        ),
+        # The web channel leaves the disclosure to this opening text (assistant/nlg.py).
+        "openingText": "Hi! " + opening_disclosure(),
+        # When the assistant cannot be reached, the help lines still show.
+        "texts": {
+            "unreachable": (
+                "Sorry, the assistant can't be reached right now. Please try again in a few "
+                f"minutes. If you're in crisis, call or text {settings.crisis_phone}; in an "
+                f"emergency, call {settings.emergency_number}."
+            )
+        },
         "colors": {"primary": "#1d4e89", "primaryText": "#ffffff"},
     }
 
@@ -41,7 +51,7 @@ class DemoHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
             f"img-src 'self' data:; connect-src 'self' {self.server_url}; "
             "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'",
         )

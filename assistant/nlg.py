@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 DISCLOSURE_RESPONSE = "utter_disclosure"
 # A crisis or emergency reply comes first and states itself that this is an automated assistant.
 SAFETY_INTENTS = frozenset({"crisis", "medical_emergency"})
+# The website widget shows the disclosure as its opening text before anyone types (built from
+# the same response by assistant/demo_site.py), so its first answer does not repeat it.
+CHANNELS_SHOWING_DISCLOSURE = frozenset({"web"})
 
 
 def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
@@ -78,6 +81,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
             message is not None
             and utter_action != DISCLOSURE_RESPONSE
             and latest_intent not in SAFETY_INTENTS
+            and output_channel not in CHANNELS_SHOWING_DISCLOSURE
             and is_first_bot_message(tracker)
         ):
             disclosure = self.generate_from_slots(

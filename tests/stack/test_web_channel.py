@@ -30,6 +30,20 @@ def test_first_message_gets_a_conversation_token_that_keeps_the_conversation(run
     assert replies[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
 
 
+def test_disclosure_comes_once_from_the_widget_not_again_from_the_first_answer(running_stack):
+    """The widget opens with the disclosure; REST clients, which show nothing, get it first."""
+    from assistant.demo_site import opening_disclosure
+    from tests.stack.helpers import texts
+
+    _, _, web_replies = message(running_stack, "how much does it cost")
+    rest_replies = texts(running_stack, "disclosure-check", "how much does it cost")
+    disclosure = opening_disclosure()
+    assert disclosure.startswith("I'm an automated assistant for Riverside Ketamine Clinic")
+    assert " ".join(rest_replies[0].split()).startswith(disclosure)
+    assert "automated assistant" not in " ".join(r.get("text", "") for r in web_replies)
+    assert web_replies[0]["text"] == rest_replies[0].split("\n\n", 1)[1]
+
+
 def test_a_forged_or_stolen_looking_token_starts_a_new_conversation(running_stack):
     forged = "web-victim.0000000000000000000000000000000"
     status, headers, _ = message(running_stack, "hello", forged)
