@@ -24,13 +24,19 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help setup run shell test test-fast validate train build-spacy lint format lock clean
+.PHONY: help setup system-deps run shell run-cluster test validate train build-spacy lint format \
+        lock clean content-report purge
 
 help:
 	@echo "make run     start the assistant (REST on :5005, demo page on :8080)"
 	@echo "make test    set up, then run every test"
 	@echo "make shell   chat with the assistant in this terminal"
 	@echo "make lint    ruff checks;  make format  ruff format"
+	@echo "make run-cluster  two replicas + two action servers behind nginx (PostgreSQL, Redis)"
+	@echo "make eval    accuracy report beside baselines (reports/eval.md)"
+	@echo "make bench   load benchmark beside a minimal bot (reports/bench.md)"
+	@echo "make content-report  review sheet for clinical sign-off (reports/content-review.html)"
+	@echo "make purge   delete conversations older than privacy.retention_days"
 	@echo "make train   retrain the model;  make lock  re-pin requirements.lock"
 
 # ------------------------------------------------------------------ set-up
@@ -59,12 +65,36 @@ train: $(MODEL)
 setup: $(BIN)/.installed $(SPACY_DIR)/meta.json $(MODEL)
 	@$(PY) -m assistant.settings
 
+# Debian packages the browser and cluster tests drive: installed when missing and possible.
+system-deps:
+	@missing=""; \
+	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	  command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing$$missing (Debian packages)"; \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null \
+	        || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null); \
+	    else \
+	      echo "note: install$$missing (apt-get install$$missing) for the browser and cluster tests"; \
+	    fi; \
+	  fi
+
 # ------------------------------------------------------------------ running
 run: setup
 	$(PY) -m assistant.stack run
 
 shell: setup
 	$(PY) -m assistant.stack shell
+
+run-cluster: setup system-deps
+	$(PY) -m assistant.cluster.run
+
+purge: $(BIN)/.installed
+	$(PY) -m assistant.privacy.retention
+
+content-report: $(BIN)/.installed
+	$(PY) scripts/content_report.py
 
 # ------------------------------------------------------------------ checks
 validate: setup
@@ -77,7 +107,7 @@ lint: $(BIN)/.installed
 format: $(BIN)/.installed
 	$(BIN)/ruff format assistant actions tests scripts
 
-test: setup
+test: setup system-deps
 	$(BIN)/ruff check assistant actions tests scripts
 	$(PY) -m pytest
 
