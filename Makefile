@@ -111,6 +111,11 @@ test: setup system-deps
 	$(BIN)/ruff check assistant actions tests scripts
 	$(PY) -m pytest
 
+# ------------------------------------------------------------------ measurement
+# make eval (NLU beside baselines, reports/eval.md) and make bench (load beside a minimal bot,
+# reports/bench.md); docs/evaluation.md explains both reports.
+include scripts/eval/eval.mk scripts/bench/bench.mk
+
 # ------------------------------------------------------------------ maintenance
 lock:
 	rm -rf .venv-lock && $(PYTHON310) -m venv .venv-lock

@@ -17,12 +17,9 @@ because RegexMessageHandler does not know retrieval intents.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
@@ -34,7 +31,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.safety_classifier import force_intent
+from assistant.nlu.message_edits import force_intent
+from assistant.nlu.rule_component import RuleComponent
 
 TRUSTED_PAYLOAD_KEY = "trusted_payload"  # metadata set by assistant.channels.gateway
 RESPONSE_SELECTOR_KEY = RESPONSE_SELECTOR_PROPERTY_NAME
@@ -53,21 +51,8 @@ def trusted_payload(message: Message) -> Optional[str]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class PayloadGate(GraphComponent):
+class PayloadGate(RuleComponent):
     """Lets only gateway-verified button payloads through as intents."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PayloadGate:
-        return cls()
-
-    def process_training_data(self, training_data):  # noqa: D102 - nothing to learn
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

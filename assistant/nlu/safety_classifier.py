@@ -4,7 +4,8 @@ For every message it runs ``assistant.safety`` (spaCy Matcher rules on normalise
 
 - sets intent ``crisis`` or ``medical_emergency`` at confidence 1.0 when the rules fire,
   whatever the classifier said;
-- sets ``recreational_use`` for buying, getting high or taking extra;
+- sets ``recreational_use`` for buying, getting high or taking extra; a classifier guess of
+  ``recreational_use`` that the rules do not share stands only when the classifier is sure;
 - overrules the classifier when it guessed ``crisis``/``medical_emergency`` for a message the
   rules recognise as an idiom, a true negation or an educational question;
 - adds the entities ``personal_advice`` (answer plus "only your prescriber can decide"),
@@ -20,17 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
-    ENTITY_ATTRIBUTE_END,
-    ENTITY_ATTRIBUTE_START,
-    ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -39,6 +31,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from assistant.nlu.message_edits import add_entity, force_intent, selector_confidence
+from assistant.nlu.rule_component import RuleComponent
 from assistant.safety import CRISIS, MEDICAL_EMERGENCY, RECREATIONAL_USE, default_scanner
 from assistant.safety.scanner import SafetyResult
 
@@ -46,31 +40,13 @@ METADATA_KEY = "metadata"
 GATEWAY_SAFETY_KEY = "safety"  # metadata set by assistant.channels.gateway
 URGENT = (CRISIS, MEDICAL_EMERGENCY)
 _PRIORITY = {MEDICAL_EMERGENCY: 3, CRISIS: 2, RECREATIONAL_USE: 1, None: 0}
-
-
-def force_intent(message: Message, name: str, confidence: float = 1.0) -> None:
-    """Makes ``name`` the message's intent and puts it first in the ranking."""
-    ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
-    forced = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
-    message.set(INTENT, dict(forced), add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [forced] + ranking, add_to_output=True)
-
-
-def add_entity(message: Message, entity: str, value: str, extractor: str) -> None:
-    text = message.get(TEXT) or ""
-    entities = list(message.get(ENTITIES) or [])
-    if any(e.get(ENTITY_ATTRIBUTE_TYPE) == entity for e in entities):
-        return
-    entities.append(
-        {
-            ENTITY_ATTRIBUTE_TYPE: entity,
-            ENTITY_ATTRIBUTE_VALUE: value,
-            ENTITY_ATTRIBUTE_START: 0,
-            ENTITY_ATTRIBUTE_END: len(text),
-            EXTRACTOR: extractor,
-        }
-    )
-    message.set(ENTITIES, entities, add_to_output=True)
+# The recreational-use reply is a refusal. On the classifier's word alone it would turn away
+# patients asking "will I feel high?", so without the rules it needs a classifier this sure;
+# otherwise the message gets the FAQ answer the response selector is sure of, or "I can't
+# answer that". (Crisis and emergency guesses always stand: missing one costs far more.)
+MODEL_ONLY_REFUSAL_CONFIDENCE = 0.9
+ANSWER_CONFIDENCE = 0.4  # as AnswerConfidenceGuard in config.yml
+RETRIEVAL_INTENT = "faq"
 
 
 def _gateway_verdict(message: Message) -> Optional[Dict[str, Any]]:
@@ -80,25 +56,13 @@ def _gateway_verdict(message: Message) -> Optional[Dict[str, Any]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafetyClassifier(GraphComponent):
+class SafetyClassifier(RuleComponent):
     """Forces crisis/emergency/recreational intents from the rule-based safety check."""
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyClassifier:
-        return cls()
-
-    def __init__(self) -> None:
+    def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(config)
         # Built once per process (a few seconds), shared with the channel gateway.
         self._scanner = default_scanner()
-
-    def process_training_data(self, training_data):  # noqa: D102 - nothing to learn
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -119,6 +83,9 @@ class SafetyClassifier(GraphComponent):
             if verdict == CRISIS and language:
                 add_entity(message, "crisis_language", language, name)
             return
+        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        if current == RECREATIONAL_USE and confidence < MODEL_ONLY_REFUSAL_CONFIDENCE:
+            self._answer_instead(message)
         if current in URGENT and (result.mention or result.personal_advice or _only_frames(result)):
             # The classifier guessed crisis, the rules recognise an idiom, a negation or a
             # question about treatment: answer the question instead.
@@ -127,6 +94,14 @@ class SafetyClassifier(GraphComponent):
             add_entity(message, "safety_mention", "true", name)
         if result.personal_advice:
             add_entity(message, "personal_advice", "true", name)
+
+    @staticmethod
+    def _answer_instead(message: Message) -> None:
+        top, _ = selector_confidence(message, RETRIEVAL_INTENT)
+        if top is not None and top >= ANSWER_CONFIDENCE:
+            force_intent(message, RETRIEVAL_INTENT, top)
+        else:
+            force_intent(message, "nlu_fallback", 0.0)
 
     @staticmethod
     def _fall_back_from(message: Message, intent: str) -> None:

@@ -41,7 +41,8 @@ VERDICTS = RISK_VERDICTS + ("personal_advice",) + FRAME_VERDICTS
 _PEOPLE_FAMILIES = ("person", "third", "abuser", "kid")
 
 
-class _LexiconLoader(yaml.SafeLoader):
+# libyaml's parser when installed: the lexicon is read at every start-up.
+class _LexiconLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """YAML without the 1.1 booleans: the words "on", "off", "yes" and "no" stay words."""
 
 

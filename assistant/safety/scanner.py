@@ -142,7 +142,9 @@ class SafetyResult:
 class SafetyScanner:
     """Deterministic crisis, emergency, recreational-use and personal-advice check."""
 
-    def __init__(self, nlp, rules: Optional[Sequence[Rule]] = None) -> None:
+    def __init__(
+        self, nlp, rules: Optional[Sequence[Rule]] = None, validate_patterns: bool = False
+    ) -> None:
         self._nlp = nlp
         self._rules: Dict[str, Rule] = {r.id: r for r in (rules or load_rules())}
         self._substrings = load_substrings()
@@ -157,7 +159,9 @@ class SafetyScanner:
                 grouped.setdefault(anchor, {}).setdefault(rule.id, []).append(list(pattern))
         self._groups: List[Tuple[frozenset, Matcher]] = []
         for anchor, by_rule in grouped.items():
-            matcher = Matcher(nlp.vocab)
+            # spaCy's schema check of every token pattern takes most of the start-up time;
+            # the compiler's output is checked once by tests/safety (validate_patterns=True).
+            matcher = Matcher(nlp.vocab, validate=validate_patterns)
             for rule_id, patterns in by_rule.items():
                 matcher.add(rule_id, patterns)
             self._groups.append((anchor, matcher))

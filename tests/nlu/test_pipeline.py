@@ -99,3 +99,22 @@ def test_gateway_verdict_in_metadata_counts(agent):
         metadata={"safety": {"verdict": "crisis", "language": None}},
     )
     assert result["intent"] == {"name": "crisis", "confidence": 1.0}
+
+
+@pytest.mark.parametrize("text", ["x" * 1000, "aaaaaaaaaaaaaaaaaaaaaaaaaa", "qwertyuiop zxcvbnm"])
+def test_a_message_without_a_known_word_gets_no_answer(agent, text):
+    assert parse(agent, text)["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [("insurnce?", "faq/insurance"), ("ketamin cost", "faq/cost")],
+)
+def test_a_misspelt_question_is_still_answered(agent, text, topic):
+    result = parse(agent, text)
+    assert result["intent"].get("full_retrieval_intent_name") == topic
+
+
+def test_unknown_words_do_not_hide_a_crisis(agent):
+    result = parse(agent, "zzzzzz xkcdqq kms")
+    assert result["intent"] == {"name": "crisis", "confidence": 1.0}

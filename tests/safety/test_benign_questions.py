@@ -59,6 +59,10 @@ def test_no_everyday_question_gets_a_safety_reply():
         "does it hurt the liver",
         "I would never hurt my kids, but I worry my anxiety rubs off on them",
         "My father died of an overdose when I was a kid. Will the doctor go over that?",
+        "can i catch the bus home on my own afterwards",
+        "whats 17 times 23",
+        "what if i want it to stop halfway, can they turn it off",
+        "will it make my anxiety disappear forever",
     ],
 )
 def test_questions_once_mistaken_for_risk_get_no_safety_reply(text):
