@@ -14,8 +14,12 @@ SPACY_DIR := build/spacy/ketamine_en_v1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                    assistant/language/terms.yml
 
-# Python 3.10: `python3.10` on PATH, else the newest 3.10 under pyenv.
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -1)
+# Python 3.10: the first candidate that really runs. A pyenv shim for `python3.10` is on PATH
+# even when 3.10 is not the active pyenv version (it then fails), so each one is tried.
+PYTHON310 ?= $(shell for c in $$(command -v python3.10 2>/dev/null) \
+                 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV); do \
+                 "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$c"; break; }; \
+               done)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3

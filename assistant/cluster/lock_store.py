@@ -36,6 +36,11 @@ class ConfiguredLockStore(LockStore):
     """Delegates to Redis or memory, chosen once from the environment."""
 
     def __init__(self, endpoint_config=None) -> None:
+        workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
+        if workers != "1" and not os.environ.get(REDIS_URL_ENV, "").strip():
+            # Each Sanic worker is a process: in-memory locks would let two workers answer one
+            # conversation at once and interleave its turns.
+            raise ValueError(f"SANIC_WORKERS={workers} needs REDIS_URL (shared conversation locks)")
         self.inner = inner_lock_store()
 
     def get_lock(self, conversation_id: str) -> Optional[TicketLock]:

@@ -148,13 +148,18 @@ def render(results: Dict[str, Any]) -> str:
         "",
         "## How the load was made",
         "",
-        f"- **Servers.** Both started by `assistant.stack.Stack` with the same command line "
-        f"(`rasa run -m <model> --credentials credentials.yml --endpoints endpoints.yml -i "
-        f"127.0.0.1 -p <port>`), the same credentials.yml (the project's guarded REST and web "
+        "- **Servers.** Both started by `assistant.stack.Stack` with the same command line "
+        "(`rasa run -m <model> --credentials credentials.yml --endpoints endpoints.yml -i "
+        "127.0.0.1 -p <port>`), the same credentials.yml (the project's guarded REST and web "
         "channels, so the gateway's checks, masking and button signing run for both), the same "
         "endpoints.yml (response generator; SQL tracker store, each server on its own "
-        "temporary SQLite file; conversation locks in memory, REDIS_URL unset) and the same "
-        "environment, Sanic workers at Rasa's default (1). The "
+        "temporary SQLite file) and the same environment, "
+        + (
+            f"{args.get('workers', 1)} Sanic workers each, conversation locks in Redis. "
+            if args.get("workers", 1) > 1
+            else "Sanic workers at Rasa's default (1), conversation locks in memory. "
+        )
+        + "The "
         f"assistant runs `{args['model']}` with its action server; the floor runs the minimal "
         "bot.",
         "- **Floor.** scripts/bench/minimal_bot/: one intent, one response, no trained NLU "

@@ -107,6 +107,13 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         help="override DIET/ResponseSelector epochs in the training copy",
     )
     parser.add_argument("--skip-floor", action="store_true", help="no minimal-bot comparison")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Sanic workers of each server (more than 1 shares conversation locks in Redis: "
+        "REDIS_URL, default redis://127.0.0.1:6379)",
+    )
     parser.add_argument("--out-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.quick:
@@ -295,8 +302,20 @@ def build_minimal_bot(args, work: Path) -> Dict[str, Any]:
 
 
 # ------------------------------------------------------------------ servers
-def server_env(work: Path, name: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """What both servers get (only the tracker database file differs)."""
+LOCK_DB = {"assistant": 5, "floor": 6}  # Redis databases for --workers above 1
+
+
+def server_env(
+    work: Path, name: str, workers: int, extra: Optional[Dict[str, str]] = None
+) -> Dict[str, str]:
+    """What both servers get (only the tracker database file and lock namespace differ)."""
+    redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+    locks = (
+        # Several workers must share each conversation's lock: Redis, one database per server.
+        {"SANIC_WORKERS": str(workers), "REDIS_URL": f"{redis.rstrip('/')}/{LOCK_DB[name]}"}
+        if workers > 1
+        else {"REDIS_URL": ""}  # one process: Rasa's in-memory conversation lock
+    )
     return {
         "CLINIC_SETTINGS": os.environ.get("CLINIC_SETTINGS", "tests/fixtures/clinic.test.yml"),
         # One load-generator machine stands for many people: behind the trusted proxy each
@@ -305,7 +324,7 @@ def server_env(work: Path, name: str, extra: Optional[Dict[str, str]] = None) ->
         "ASSISTANT_TRUST_PROXY": "1",
         "TRACKER_DB": str(work / f"{name}-conversations.db"),
         "TRACKER_STORE_URL": "",  # SQLite file above, whatever the calling shell says
-        "REDIS_URL": "",  # one process: Rasa's in-memory conversation lock
+        **locks,
         **(extra or {}),
     }
 
@@ -488,6 +507,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "floor": args.floor_port,
             },
             "train_epochs": args.train_epochs,
+            "workers": args.workers,
             "artifacts": str(args.artifacts.relative_to(PROJECT_ROOT)),
         },
         "machine": machine,
@@ -508,7 +528,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             log_dir=logs,
             with_actions=True,
             with_web=False,
-            env=server_env(work, "assistant"),
+            env=server_env(work, "assistant", args.workers),
         )
         if not args.skip_floor:
             minimal = build_minimal_bot(args, work)
@@ -523,7 +543,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 with_actions=False,
                 with_web=False,
                 env=server_env(
-                    work, "floor", {"PYTHONPATH": f"{PROJECT_ROOT}{os.pathsep}{minimal['dir']}"}
+                    work,
+                    "floor",
+                    args.workers,
+                    {"PYTHONPATH": f"{PROJECT_ROOT}{os.pathsep}{minimal['dir']}"},
                 ),
             )
         results["cold_start"] = {}

@@ -1,0 +1,27 @@
+"""The conversation lock store follows REDIS_URL and refuses unsafe worker settings."""
+
+import pytest
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+from assistant.cluster.lock_store import ConfiguredLockStore
+
+
+def test_one_process_without_redis_locks_in_memory(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("SANIC_WORKERS", raising=False)
+    assert isinstance(ConfiguredLockStore().inner, InMemoryLockStore)
+
+
+def test_several_workers_without_redis_stop_the_start(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    with pytest.raises(ValueError, match="SANIC_WORKERS=2 needs REDIS_URL"):
+        ConfiguredLockStore()
+
+
+def test_redis_url_selects_redis_with_its_database(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/4")
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    store = ConfiguredLockStore().inner
+    assert isinstance(store, RedisLockStore)
+    assert store.red.connection_pool.connection_kwargs["db"] == 4
