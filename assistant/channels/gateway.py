@@ -70,6 +70,21 @@ def clean_text(text: Any) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+class ChannelCollector(CollectingOutputChannel):
+    """Collects a turn's messages under the input channel's name.
+
+    Rasa's plain collector calls itself "collector"; the response generator needs the real
+    channel name to know, for instance, that the web widget already showed the disclosure.
+    """
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self.channel = channel
+
+    def name(self) -> str:  # type: ignore[override]  # per instance, not per class
+        return self.channel
+
+
 class Gateway:
     """In front of every channel: checks, masks and safety nets around Rasa."""
 
@@ -155,7 +170,7 @@ class Gateway:
         if verdict is not None:
             message_metadata["safety"] = verdict.as_dict()
 
-        collector = output_channel or CollectingOutputChannel()
+        collector = output_channel or ChannelCollector(channel)
         answered = True
         try:
             await asyncio.wait_for(

@@ -5,8 +5,9 @@ into an intent at confidence 1.0, so anyone could type "/affirm" or "/deny" to s
 path. The channel gateway marks the button payloads it issued (and verified) in the message
 metadata; for every other message this component:
 
-- answers a bare command ("/affirm", "/restart", "/faq{...}") with ``nlu_fallback``, so the
-  person gets "I can't answer that" rather than the intent;
+- answers a bare command ("/affirm", "/restart", "/faq{...}", or a button payload whose
+  signature did not verify) with ``nlu_fallback``, so the person gets "I can't answer that"
+  rather than the intent;
 - and hides the leading "/" from RegexMessageHandler, so the NLU's own reading (and the safety
   check, which runs after this) stands.
 
@@ -36,8 +37,12 @@ from assistant.nlu.rule_component import RuleComponent
 
 TRUSTED_PAYLOAD_KEY = "trusted_payload"  # metadata set by assistant.channels.gateway
 RESPONSE_SELECTOR_KEY = RESPONSE_SELECTOR_PROPERTY_NAME
-# Rasa's own "/intent@confidence{entities}" syntax, with nothing else after it.
-_COMMAND = re.compile(r"^\s*/[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)?(@[0-9.]+)?(\{.*\})?\s*$", re.S)
+# Rasa's own "/intent@confidence{entities}" syntax, with nothing else after it but perhaps a
+# button signature ("#<hex>"): a payload replayed in another conversation, or forged, is a
+# command that did not verify, not a question.
+_COMMAND = re.compile(
+    r"^\s*/[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)?(@[0-9.]+)?(\{.*\})?(#[0-9A-Fa-f]*)?\s*$", re.S
+)
 _RETRIEVAL = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)/(?P<topic>[A-Za-z0-9_]+)$")
 # U+2060 WORD JOINER: invisible, not whitespace, so RegexMessageHandler no longer sees a "/".
 _NEUTRAL_PREFIX = "\u2060"

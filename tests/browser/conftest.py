@@ -1,9 +1,9 @@
 """Headless Chromium against the demo clinic page of the running stack.
 
-One browser for the session; each test gets a fresh context (so a fresh sessionStorage and
-conversation), with every request, dialog, page error and CSP violation recorded, so a test
-can prove that nothing left the machine and no script ran. Screenshots go to
-reports/artifacts/screenshots/ (git-ignored).
+One browser for this package's tests; each test gets a fresh context (so a fresh
+sessionStorage and conversation), with every request, dialog, page error and CSP violation
+recorded, so a test can prove that nothing left the machine and no script ran. Screenshots go
+to reports/artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is open it keeps an asyncio loop
+# running in this thread, which would break every later test that calls asyncio.run().
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(

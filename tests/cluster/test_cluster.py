@@ -111,7 +111,7 @@ def test_turns_alternating_between_replicas_keep_their_state(cluster):
     )
     payload = replies[0]["buttons"][0]["payload"]
     assert ask(replica_url(cluster, 0), sender, payload)[0].startswith(
-        "Insurance usually does not cover"
+        "Insurance usually does not pay for"
     )
 
 

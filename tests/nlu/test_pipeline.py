@@ -68,7 +68,19 @@ def test_medicines_are_entities(agent):
     assert ("medication", "Zoloft") in values and ("medication", "Xanax") in values
 
 
-@pytest.mark.parametrize("text", ["/affirm", "/deny", "/restart", '/inform{"name":"x"}', "/faq"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/affirm",
+        "/deny",
+        "/restart",
+        '/inform{"name":"x"}',
+        "/faq",
+        # A button payload whose signature is not this conversation's (replayed or forged).
+        "/faq/insurance#0123456789abcdef",
+        "/affirm#deadbeefdeadbeef",
+    ],
+)
 def test_typed_commands_are_not_intents(agent, text):
     result = parse(agent, text)
     assert result["intent"]["name"] == "nlu_fallback"

@@ -57,10 +57,10 @@ def test_button_payloads_are_signed_for_the_conversation(running_stack):
     payload = replies[0]["buttons"][0]["payload"]
     assert payload.startswith("/faq/insurance#")
     _, _, replies = message(running_stack, payload, token)
-    assert replies[0]["text"].startswith("Insurance usually does not cover")
-    # The same payload in another conversation is only text.
+    assert replies[0]["text"].startswith("Insurance usually does not pay for")
+    # The same payload in another conversation did not verify: a command, not an answer.
     _, _, other = message(running_stack, payload)
-    assert not other[0]["text"].startswith("Insurance usually does not cover")
+    assert other[0]["text"].startswith("I'm sorry, I can't answer that.")
 
 
 def test_cors_allows_the_clinic_origin_only(running_stack):
