@@ -14,11 +14,13 @@ TEST_SETTINGS = PROJECT_ROOT / "tests" / "fixtures" / "clinic.test.yml"
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 
 # Ports of the stack the tests start (the developer's own `make run` keeps 5005/5055/8080).
-# ASSISTANT_TEST_PORT_OFFSET moves them, so two test runs can share a machine.
+# Tests that start a stack of their own add an offset below 100 to all three, so the three
+# ranges must not overlap. ASSISTANT_TEST_PORT_OFFSET moves them, so two test runs can share a
+# machine.
 _OFFSET = int(os.environ.get("ASSISTANT_TEST_PORT_OFFSET", "0"))
 TEST_PORTS = {
     "rasa_port": 5105 + _OFFSET,
-    "actions_port": 5155 + _OFFSET,
+    "actions_port": 6155 + _OFFSET,
     "web_port": 8180 + _OFFSET,
 }
 

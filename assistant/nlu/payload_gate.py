@@ -38,10 +38,10 @@ from assistant.nlu.rule_component import RuleComponent
 TRUSTED_PAYLOAD_KEY = "trusted_payload"  # metadata set by assistant.channels.gateway
 RESPONSE_SELECTOR_KEY = RESPONSE_SELECTOR_PROPERTY_NAME
 # Rasa's own "/intent@confidence{entities}" syntax, with nothing else after it but perhaps a
-# button signature ("#<hex>"): a payload replayed in another conversation, or forged, is a
-# command that did not verify, not a question.
+# button signature ("#<hex>", in which masking may have replaced digit runs by "[PHONE]"): a
+# payload replayed in another conversation, or forged, is a command that did not verify.
 _COMMAND = re.compile(
-    r"^\s*/[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)?(@[0-9.]+)?(\{.*\})?(#[0-9A-Fa-f]*)?\s*$", re.S
+    r"^\s*/[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)?(@[0-9.]+)?(\{.*\})?(#\S*)?\s*$", re.S
 )
 _RETRIEVAL = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)/(?P<topic>[A-Za-z0-9_]+)$")
 # U+2060 WORD JOINER: invisible, not whitespace, so RegexMessageHandler no longer sees a "/".

@@ -79,6 +79,7 @@ def test_medicines_are_entities(agent):
         # A button payload whose signature is not this conversation's (replayed or forged).
         "/faq/insurance#0123456789abcdef",
         "/affirm#deadbeefdeadbeef",
+        "/faq/cost#9a[PHONE]f2f02a5",  # masking found a phone number in the signature
     ],
 )
 def test_typed_commands_are_not_intents(agent, text):
