@@ -15,6 +15,18 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 
 REDIS_URL_ENV = "REDIS_URL"
+LOCK_LIFETIME_ENV = "ASSISTANT_LOCK_LIFETIME"
+# Seconds a conversation's lock lasts if its holder never releases it (a replica killed while
+# answering). Rasa's default, 60 s, would make that conversation's next messages wait past the
+# gateway's reply timeout (8 s), so they would get the "having trouble" note and not be kept.
+# Below that timeout, a message that arrives after the crash still gets answered and stored; a
+# live turn takes well under a second, and the gateway stops waiting for one at 8 s anyway.
+DEFAULT_LOCK_LIFETIME_SECONDS = 6.0
+
+
+def lock_lifetime() -> float:
+    value = os.environ.get(LOCK_LIFETIME_ENV, "").strip()
+    return float(value) if value else DEFAULT_LOCK_LIFETIME_SECONDS
 
 
 def inner_lock_store() -> LockStore:
@@ -42,6 +54,11 @@ class ConfiguredLockStore(LockStore):
             # conversation at once and interleave its turns.
             raise ValueError(f"SANIC_WORKERS={workers} needs REDIS_URL (shared conversation locks)")
         self.inner = inner_lock_store()
+        self.lifetime = lock_lifetime()
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = 0) -> int:
+        # Rasa asks for its own lifetime (60 s by default); the project's is shorter (above).
+        return super().issue_ticket(conversation_id, self.lifetime)
 
     def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
         return self.inner.get_lock(conversation_id)

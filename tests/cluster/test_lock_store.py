@@ -1,5 +1,7 @@
 """The conversation lock store follows REDIS_URL and refuses unsafe worker settings."""
 
+import time
+
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
@@ -25,3 +27,18 @@ def test_redis_url_selects_redis_with_its_database(monkeypatch):
     store = ConfiguredLockStore().inner
     assert isinstance(store, RedisLockStore)
     assert store.red.connection_pool.connection_kwargs["db"] == 4
+
+
+def test_a_lock_left_by_a_crashed_replica_expires_before_the_reply_timeout(monkeypatch):
+    """A ticket nobody releases stops blocking the conversation after 6 s, not Rasa's 60 s."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("SANIC_WORKERS", raising=False)
+    store = ConfiguredLockStore()
+    before = time.time()
+    ticket = store.issue_ticket("crashed-conversation")
+    expires = next(
+        t.expires for t in store.get_lock("crashed-conversation").tickets if t.number == ticket
+    )
+    assert before + 5.5 <= expires <= time.time() + 6.0
+    monkeypatch.setenv("ASSISTANT_LOCK_LIFETIME", "3")
+    assert ConfiguredLockStore().lifetime == 3.0
