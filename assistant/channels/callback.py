@@ -51,7 +51,12 @@ from assistant.channels.common import (
     sender_field,
 )
 from assistant.channels.delivery import ConversationTasks, HttpPoster, conversation_id
-from assistant.channels.gateway import Gateway, RateLimitedError, default_gateway
+from assistant.channels.gateway import (
+    ChannelCollector,
+    Gateway,
+    RateLimitedError,
+    default_gateway,
+)
 from assistant.channels.payloads import load_signing_key
 
 logger = logging.getLogger(__name__)
@@ -114,14 +119,6 @@ class CallbackSettings:
         return bool(self.secret and self.url)
 
 
-class CallbackOutput(CollectingOutputChannel):
-    """Collects a turn's messages under the channel's own name."""
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-
 class SignedCallbackInput(InputChannel):
     """Signed JSON in, 202 at once, the reply POSTed (signed, retried) to the clinic's URL."""
 
@@ -167,7 +164,7 @@ class SignedCallbackInput(InputChannel):
         return self._gateway or default_gateway()
 
     def get_output_channel(self) -> CollectingOutputChannel:
-        return CallbackOutput()
+        return ChannelCollector(CHANNEL)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         callback = Blueprint("signed_callback_webhook", __name__)
@@ -210,9 +207,7 @@ class SignedCallbackInput(InputChannel):
 
     async def _reply(self, sender: str, sender_id: str, text: str, on_new_message) -> None:
         try:
-            result = await self.gateway.handle(
-                sender_id, text, on_new_message, CHANNEL, output_channel=CallbackOutput()
-            )
+            result = await self.gateway.handle(sender_id, text, on_new_message, CHANNEL)
         except RateLimitedError:
             # 202 was already sent; the platform sees no reply for this message.
             logger.warning("callback.rate_limited sender=%s", sender_id)

@@ -74,7 +74,8 @@ class ChannelCollector(CollectingOutputChannel):
     """Collects a turn's messages under the input channel's name.
 
     Rasa's plain collector calls itself "collector"; the response generator needs the real
-    channel name to know, for instance, that the web widget already showed the disclosure.
+    channel name to know, for instance, that the web widget already showed the disclosure, and
+    Rasa picks channel-specific response variants (``channel: twilio``) by it.
     """
 
     def __init__(self, channel: str) -> None:
@@ -138,7 +139,6 @@ class Gateway:
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         channel: str,
         metadata: Optional[Dict[str, Any]] = None,
-        output_channel: Optional[CollectingOutputChannel] = None,
     ) -> GatewayResult:
         text = clean_text(raw_text)
         if not text:
@@ -170,7 +170,7 @@ class Gateway:
         if verdict is not None:
             message_metadata["safety"] = verdict.as_dict()
 
-        collector = output_channel or ChannelCollector(channel)
+        collector = ChannelCollector(channel)
         answered = True
         try:
             await asyncio.wait_for(

@@ -56,7 +56,12 @@ from assistant.channels.delivery import (
     SeenIds,
     conversation_id,
 )
-from assistant.channels.gateway import Gateway, RateLimitedError, default_gateway
+from assistant.channels.gateway import (
+    ChannelCollector,
+    Gateway,
+    RateLimitedError,
+    default_gateway,
+)
 from assistant.channels.opt_out import OptOutStore
 from assistant.channels.payloads import load_signing_key
 from assistant.channels.sms import (
@@ -115,14 +120,6 @@ class TwilioSettings:
     @property
     def messages_url(self) -> str:
         return f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-
-
-class TwilioSmsOutput(CollectingOutputChannel):
-    """Collects a turn's messages; named "twilio" so Rasa picks the SMS response variants."""
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
 
 
 class FormParams(dict):
@@ -250,7 +247,7 @@ class TwilioSmsInput(TwilioInput):
         # Replies are sent by the webhook's background task; messages that Rasa's HTTP API
         # asks to send through "twilio" are collected, never sent (the conversation id is a
         # hash, not a number: the assistant only answers, it never starts a conversation).
-        return TwilioSmsOutput()
+        return ChannelCollector(CHANNEL)  # named "twilio": Rasa picks the SMS response variants
 
     # ------------------------------------------------------------------ webhook
 
@@ -337,9 +334,7 @@ class TwilioSmsInput(TwilioInput):
 
         text = await self._menu_reply(inbound.body, sender_id, tracker_store)
         try:
-            result = await self.gateway.handle(
-                sender_id, text, on_new_message, CHANNEL, output_channel=TwilioSmsOutput()
-            )
+            result = await self.gateway.handle(sender_id, text, on_new_message, CHANNEL)
         except RateLimitedError:
             logger.warning("twilio.rate_limited sender=%s", sender_id)
             return
