@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MODEL := models/assistant.tar.gz
 SPACY_DIR := build/spacy/ketamine_en_v1
+RISK_MODEL := build/risk/risk_model.joblib
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                   assistant/language/terms.yml
+                   assistant/language/terms.yml assistant/language/encoder.yml
 
 # Python 3.10: the first candidate that really runs. A pyenv shim for `python3.10` is on PATH
 # even when 3.10 is not the active pyenv version (it then fails), so each one is tried.
@@ -28,7 +29,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help setup system-deps run shell run-cluster test validate train build-spacy lint format \
+.PHONY: help setup system-deps run shell run-cluster test validate train build-spacy build-risk lint format \
         lock clean content-report purge
 
 help:
@@ -44,12 +45,14 @@ help:
 	@echo "make train   retrain the model;  make lock  re-pin requirements.lock"
 
 # ------------------------------------------------------------------ set-up
-$(BIN)/.installed: requirements.lock
+$(BIN)/.installed: requirements.lock requirements-encoder.lock
 	@if [ -z "$(PYTHON310)" ]; then \
 	  echo "error: Python 3.10 is needed (Rasa 3.6 supports 3.8-3.10): install python3.10 or 'pyenv install 3.10'" >&2; \
 	  exit 1; fi
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r requirements-encoder.lock
 	$(BIN)/pip check
 	@touch $@
 
@@ -59,6 +62,14 @@ $(SPACY_DIR)/meta.json: $(BIN)/.installed assistant/language/terms.yml assistant
 
 build-spacy: $(SPACY_DIR)/meta.json
 
+# The learned risk classifier beside the safety rules (assistant/safety/risk_model.py).
+$(RISK_MODEL): $(BIN)/.installed assistant/safety/risk_examples.yml assistant/safety/risk_model.yml \
+               assistant/safety/risk_model.py $(shell find data/faq data/nlu -name '*.yml' 2>/dev/null)
+	$(PY) -m assistant.safety.risk_model
+	@touch $@
+
+build-risk: $(RISK_MODEL)
+
 $(MODEL): $(BIN)/.installed $(SPACY_DIR)/meta.json $(TRAINING_INPUTS)
 	@mkdir -p models var
 	$(BIN)/rasa train --fixed-model-name assistant --out models --quiet
@@ -66,7 +77,7 @@ $(MODEL): $(BIN)/.installed $(SPACY_DIR)/meta.json $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-setup: $(BIN)/.installed $(SPACY_DIR)/meta.json $(MODEL)
+setup: $(BIN)/.installed $(SPACY_DIR)/meta.json $(RISK_MODEL) $(MODEL)
 	@$(PY) -m assistant.settings
 
 # Debian packages the browser and cluster tests drive: installed when missing and possible.

@@ -12,14 +12,17 @@ whatever that message is, so no rule has to be written twice for "first turn" an
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from assistant.paths import PROJECT_ROOT
 from assistant.settings import ClinicSettings, current_settings
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,23 @@ SAFETY_INTENTS = frozenset({"crisis", "medical_emergency"})
 # The website widget shows the disclosure as its opening text before anyone types (built from
 # the same response by assistant/demo_site.py), so its first answer does not repeat it.
 CHANNELS_SHOWING_DISCLOSURE = frozenset({"web"})
+# "I can't answer that" becomes "did you mean" when the NLU found plausible topics.
+CANNOT_ANSWER_RESPONSE = "utter_cannot_answer"
+DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
+DID_YOU_MEAN_KEY = "did_you_mean"  # as assistant.nlu.message_edits
+TOPIC_TITLES_FILE = PROJECT_ROOT / "content" / "topic_titles.yml"
+
+
+def load_topic_titles(path: Path = TOPIC_TITLES_FILE) -> Dict[str, str]:
+    return {str(k): str(v) for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+
+
+def suggested_topics(tracker: DialogueStateTracker) -> List[str]:
+    """The latest message's "did you mean" topics (``faq/<topic>``), if any."""
+    if not tracker.latest_message:
+        return []
+    topics = tracker.latest_message.parse_data.get(DID_YOU_MEAN_KEY) or []
+    return [t for t in topics if isinstance(t, str) and t.startswith("faq/")]
 
 
 def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
@@ -54,6 +74,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         # Read and validated at start-up: a bad clinic.yml stops the server here.
         self.settings = settings or current_settings()
+        self.topic_titles = load_topic_titles()
 
     def render(
         self, utter_action: str, output_channel: str = "", **kwargs: Any
@@ -71,9 +92,18 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
         values = {**self.settings.template_values(), **kwargs}
+        suggestions = suggested_topics(tracker) if utter_action == CANNOT_ANSWER_RESPONSE else []
+        if suggestions:
+            utter_action = DID_YOU_MEAN_RESPONSE
         message = self.generate_from_slots(
             utter_action, tracker.current_slot_values(), output_channel, **values
         )
+        if message is not None and suggestions:
+            topic_buttons = [
+                {"title": self.topic_titles.get(t.split("/", 1)[1], t), "payload": f"/{t}"}
+                for t in suggestions
+            ]
+            message["buttons"] = topic_buttons + list(message.get("buttons") or [])
         latest_intent = (
             (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
         )

@@ -14,6 +14,7 @@ EXPECTED_WARNINGS = {
         f"The utterance '{name}' is not used in any story or rule."
         for name in [
             "utter_disclosure",
+            "utter_did_you_mean",  # the NLG sends it in place of utter_cannot_answer
             "utter_default",
             "utter_sources_intro",
             "utter_no_sources_yet",

@@ -6,7 +6,8 @@ In (in this order):
 2. a per-conversation rate limit (SEC-07);
 3. a button payload is accepted only if the assistant signed it for this conversation
    (SEC-08); anything else, "/affirm" included, is text;
-4. the rule-based safety check on the *whole* text (SAFE-01, SAFE-03);
+4. the safety check on the *whole* text: the rules, then the risk model clause by clause
+   (SAFE-01, SAFE-03; ``assistant.safety.check``);
 5. personal details masked (PRIV-03): the model, the tracker store, the action server and the
    logs only ever see the masked text;
 6. text over the length limit shortened for the NLU, after the safety check saw all of it
@@ -109,9 +110,9 @@ class Gateway:
     @property
     def scanner(self):
         if self._scanner is None:
-            from assistant.safety import default_scanner
+            from assistant.safety.check import default_safety_check
 
-            self._scanner = default_scanner()
+            self._scanner = default_safety_check()
         return self._scanner
 
     @property

@@ -116,13 +116,16 @@ class WebChatInput(InputChannel):
 
         @web.route("/health", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            # "safety" says whether the risk model runs beside the rules (rules alone if not).
+            return response.json({"status": "ok", "safety": default_gateway().scanner.status()})
 
         @web.route("/ready", methods=["GET"])
         async def ready(request: Request) -> HTTPResponse:
             agent = getattr(request.app.ctx, "agent", None)
             if agent is not None and agent.is_ready():
-                return response.json({"status": "ready"})
+                return response.json(
+                    {"status": "ready", "safety": default_gateway().scanner.status()}
+                )
             return response.json({"status": "loading"}, status=503)
 
         @web.route("/message", methods=["POST"])

@@ -1,10 +1,20 @@
-"""Rasa NLU component: refuse to guess an FAQ answer the response selector is unsure of.
+"""Rasa NLU component: answer when sure, offer "did you mean" when torn, refuse when out of scope.
 
-FallbackClassifier only looks at the intent's confidence. On small data DIET can be sure a
-message is "an FAQ" while the response selector has no good idea which one, and the person
-then gets a confident wrong answer. When the selector's own confidence for its chosen topic is
-below ``threshold``, or the runner-up topic is within ``ambiguity_threshold``, this component
-turns the message into ``nlu_fallback`` ("I can't answer that" with topic buttons).
+The topic classifier can be sure a message is "an FAQ" yet torn between two topics ("what does
+spravato cost": cost or spravato?), or unsure of everything. A confident wrong answer is one of
+the worst failures this assistant can have, and a bare "I can't answer that" to a plain
+question is the next. So, for a message whose intent is ``faq`` or ``nlu_fallback``:
+
+- the chosen topic is sure (confidence at least ``threshold`` and ahead of the runner-up by
+  ``ambiguity_threshold``): the answer stands;
+- otherwise, if FAQ topics are plausible (each suggestion has at least ``suggestion_floor`` of
+  the whole probability), the message becomes ``nlu_fallback`` with ``did_you_mean``: the two or
+  three likeliest topics, which the reply offers as quick replies (SMS: a numbered menu) with
+  a way to contact the clinic (``assistant.nlg``);
+- otherwise (nothing in scope is plausible, or ``out_of_scope`` is likelier than any topic),
+  the message gets the plain "I can't answer that".
+
+The safety check runs after this component and always has the final say.
 """
 
 from __future__ import annotations
@@ -12,28 +22,40 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.nlu.constants import (
-    RESPONSE_SELECTOR_PROPERTY_NAME,
-)
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.message_edits import force_intent, selector_confidence
+from assistant.nlu.message_edits import (
+    DID_YOU_MEAN_KEY,
+    force_intent,
+    selector_confidence,
+    selector_ranking,
+    set_suggestions,
+)
 from assistant.nlu.rule_component import RuleComponent
 
-RESPONSE_SELECTOR_KEY = RESPONSE_SELECTOR_PROPERTY_NAME
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class AnswerConfidenceGuard(RuleComponent):
-    """Sends low-confidence FAQ selections to ``nlu_fallback``."""
+    """Sends unsure FAQ selections to ``nlu_fallback``, with suggestions where plausible."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"retrieval_intent": "faq", "threshold": 0.4, "ambiguity_threshold": 0.0}
+        return {
+            "retrieval_intent": "faq",
+            "threshold": 0.4,
+            "ambiguity_threshold": 0.0,
+            "suggestion_floor": 0.1,
+            "max_suggestions": 3,
+        }
 
     def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
@@ -41,14 +63,39 @@ class AnswerConfidenceGuard(RuleComponent):
         self._intent = config["retrieval_intent"]
         self._threshold = float(config["threshold"])
         self._ambiguity = float(config["ambiguity_threshold"])
+        self._floor = float(config["suggestion_floor"])
+        self._max = int(config["max_suggestions"])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != self._intent:
+            set_suggestions(message, [])
+            name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if name not in (self._intent, FALLBACK):
                 continue
             top, second = selector_confidence(message, self._intent)
             if top is None:
                 continue
-            if top < self._threshold or (top - (second or 0.0)) < self._ambiguity:
-                force_intent(message, "nlu_fallback", top)
+            sure = top >= self._threshold and (top - (second or 0.0)) >= self._ambiguity
+            if name == self._intent and sure:
+                continue
+            suggestions = self._suggestions(message)
+            force_intent(message, FALLBACK, top)
+            set_suggestions(message, suggestions)
         return messages
+
+    def _suggestions(self, message: Message) -> List[str]:
+        ranking = {
+            r.get(INTENT_NAME_KEY): r.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+            for r in message.get(INTENT_RANKING_KEY) or []
+        }
+        faq_mass = ranking.get(self._intent, 0.0)
+        if ranking.get(OUT_OF_SCOPE, 0.0) >= faq_mass:
+            return []
+        return [
+            topic
+            for topic, confidence in selector_ranking(message, self._intent)[: self._max]
+            if confidence * faq_mass >= self._floor
+        ]
+
+
+__all__ = ["AnswerConfidenceGuard", "DID_YOU_MEAN_KEY"]

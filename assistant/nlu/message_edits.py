@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_DEFAULT_INTENT,
@@ -25,9 +25,22 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+# FAQ topics a torn message may mean (``faq/<topic>``), offered as quick replies; see
+# assistant.nlu.answer_guard and assistant.nlg.
+DID_YOU_MEAN_KEY = "did_you_mean"
+
+
+def set_suggestions(message: Message, topics: List[str]) -> None:
+    message.set(DID_YOU_MEAN_KEY, list(topics), add_to_output=True)
+
 
 def force_intent(message: Message, name: str, confidence: float = 1.0) -> None:
-    """Makes ``name`` the message's intent and puts it first in the ranking."""
+    """Makes ``name`` the message's intent and puts it first in the ranking.
+
+    Any "did you mean" suggestions are dropped: a later decision (the safety check, an unknown
+    word, a forged payload) replaces the guess they came from.
+    """
+    set_suggestions(message, [])
     ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
     forced = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
     message.set(INTENT, dict(forced), add_to_output=True)
@@ -62,3 +75,14 @@ def selector_confidence(message: Message, intent: str) -> Tuple[Optional[float],
     ranking = selected.get(RESPONSE_SELECTOR_RANKING_KEY) or []
     second = ranking[1].get("confidence") if len(ranking) > 1 else 0.0
     return top, second
+
+
+def selector_ranking(message: Message, intent: str) -> List[Tuple[str, float]]:
+    """[(``faq/<topic>``, confidence within the FAQ topics)] best first."""
+    selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+    selected = selectors.get(intent) or selectors.get(RESPONSE_SELECTOR_DEFAULT_INTENT) or {}
+    return [
+        (r.get("intent_response_key"), r.get("confidence") or 0.0)
+        for r in selected.get(RESPONSE_SELECTOR_RANKING_KEY) or []
+        if r.get("intent_response_key")
+    ]

@@ -1,8 +1,9 @@
-"""Rasa NLU component: the rule-based safety check, last in the pipeline so its verdict is final.
+"""Rasa NLU component: the safety check, last in the pipeline so its verdict is final.
 
-For every message it runs ``assistant.safety`` (spaCy Matcher rules on normalised text) and:
+For every message it runs ``assistant.safety.check`` (spaCy Matcher rules on normalised text,
+then the learned risk model clause by clause, which may only add a verdict) and:
 
-- sets intent ``crisis`` or ``medical_emergency`` at confidence 1.0 when the rules fire,
+- sets intent ``crisis`` or ``medical_emergency`` at confidence 1.0 when the check fires,
   whatever the classifier said;
 - sets ``recreational_use`` for buying, getting high or taking extra; a classifier guess of
   ``recreational_use`` that the rules do not share stands only when the classifier is sure;
@@ -33,7 +34,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from assistant.nlu.message_edits import add_entity, force_intent, selector_confidence
 from assistant.nlu.rule_component import RuleComponent
-from assistant.safety import CRISIS, MEDICAL_EMERGENCY, RECREATIONAL_USE, default_scanner
+from assistant.safety import CRISIS, MEDICAL_EMERGENCY, RECREATIONAL_USE
+from assistant.safety.check import default_safety_check
 from assistant.safety.scanner import SafetyResult
 
 METADATA_KEY = "metadata"
@@ -61,8 +63,9 @@ class SafetyClassifier(RuleComponent):
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(config)
-        # Built once per process (a few seconds), shared with the channel gateway.
-        self._scanner = default_scanner()
+        # Built once per process (a few seconds), shared with the channel gateway: the rules
+        # and, if it loads, the risk model (which may only add a crisis or emergency verdict).
+        self._scanner = default_safety_check()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

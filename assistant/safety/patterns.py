@@ -35,6 +35,8 @@ FRAME_VERDICTS = (
     "question",
     "advice_mask",
     "negation",
+    "resolved",
+    "present",
 )
 VERDICTS = RISK_VERDICTS + ("personal_advice",) + FRAME_VERDICTS
 # Families of people: their possessive and plural forms ("husbands", "friend s") match too.

@@ -188,6 +188,8 @@ class SafetyScanner:
                 "question",
                 "advice_mask",
                 "negation",
+                "resolved",
+                "present",
             )
         }
         risk: List[Match] = []
@@ -212,6 +214,13 @@ class SafetyScanner:
                 and not (_in_sentence_with(doc, match, frames["owner"]))
             ):
                 mention = True
+                continue
+            if (
+                _in_sentence_with(doc, match, frames["resolved"])
+                and not frames["present"]
+                and not frames["acute"]
+            ):
+                mention = True  # resolved history: a support line, not the crisis reply
                 continue
             if rule.symptom and frames["habitual"] and not frames["acute"]:
                 continue
