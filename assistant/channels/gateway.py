@@ -168,8 +168,10 @@ class Gateway:
         message_metadata = dict(metadata or {})
         if payload is not None:
             message_metadata["trusted_payload"] = payload
-        if verdict is not None:
-            message_metadata["safety"] = verdict.as_dict()
+        if payload is None:
+            # The whole check's result (also "nothing found"): the pipeline then runs only the
+            # rules again for its frames and does not repeat the risk model.
+            message_metadata["safety"] = result.as_dict()
 
         collector = ChannelCollector(channel)
         answered = True

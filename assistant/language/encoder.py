@@ -15,7 +15,7 @@ import hashlib
 import importlib.util
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = Path(__file__).with_name("encoder.yml")
 BATCH_SIZE = 64
+# The gateway's risk check and the NLU featurizer see the same text in one turn: a message's
+# few texts are looked up one by one in a small cache, so the second lookup is free. Larger
+# batches (training) are encoded directly.
+CACHE_SIZE = 2048
+CACHED_BATCH = 8
 
 
 class EncoderUnavailableError(RuntimeError):
@@ -102,11 +107,22 @@ class SentenceEncoder:
         except Exception as error:  # a corrupt file that still matched would be a bug upstream
             raise EncoderUnavailableError(f"cannot start the encoder: {error}") from error
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._encode_one = lru_cache(maxsize=CACHE_SIZE)(self._encode_single)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, float32, unit length (an empty text gives the [CLS][SEP] vector)."""
         if not len(texts):
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if len(texts) <= CACHED_BATCH:
+            return np.vstack([self._encode_one(t or "") for t in texts])
+        return self._encode_uncached(texts)
+
+    def _encode_single(self, text: str) -> np.ndarray:
+        vector = self._encode_batch([text])[0]
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
+
+    def _encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
         # Batches of similar length: padding a short question to a long post costs more than
         # the model itself.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i] or ""))

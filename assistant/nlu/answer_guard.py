@@ -7,12 +7,12 @@ question is the next. So, for a message whose intent is ``faq`` or ``nlu_fallbac
 
 - the chosen topic is sure (confidence at least ``threshold`` and ahead of the runner-up by
   ``ambiguity_threshold``): the answer stands;
-- otherwise, if FAQ topics are plausible (each suggestion has at least ``suggestion_floor`` of
-  the whole probability), the message becomes ``nlu_fallback`` with ``did_you_mean``: the two or
-  three likeliest topics, which the reply offers as quick replies (SMS: a numbered menu) with
-  a way to contact the clinic (``assistant.nlg``);
-- otherwise (nothing in scope is plausible, or ``out_of_scope`` is likelier than any topic),
-  the message gets the plain "I can't answer that".
+- otherwise, if the message is clearly about the FAQ (the FAQ topics together hold at least
+  ``min_faq_share`` of the probability), it becomes ``nlu_fallback`` with ``did_you_mean``: up
+  to three likeliest topics (each at least ``suggestion_floor`` among the topics), which the
+  reply offers as quick replies (SMS: a numbered menu) with a way to contact the clinic
+  (``assistant.nlg``);
+- otherwise (the message may be out of scope) it gets the plain "I can't answer that".
 
 The safety check runs after this component and always has the final say.
 """
@@ -53,7 +53,8 @@ class AnswerConfidenceGuard(RuleComponent):
             "retrieval_intent": "faq",
             "threshold": 0.4,
             "ambiguity_threshold": 0.0,
-            "suggestion_floor": 0.1,
+            "suggestion_floor": 0.05,
+            "min_faq_share": 0.8,
             "max_suggestions": 3,
         }
 
@@ -64,6 +65,7 @@ class AnswerConfidenceGuard(RuleComponent):
         self._threshold = float(config["threshold"])
         self._ambiguity = float(config["ambiguity_threshold"])
         self._floor = float(config["suggestion_floor"])
+        self._min_share = float(config["min_faq_share"])
         self._max = int(config["max_suggestions"])
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -88,13 +90,13 @@ class AnswerConfidenceGuard(RuleComponent):
             r.get(INTENT_NAME_KEY): r.get(PREDICTED_CONFIDENCE_KEY) or 0.0
             for r in message.get(INTENT_RANKING_KEY) or []
         }
-        faq_mass = ranking.get(self._intent, 0.0)
-        if ranking.get(OUT_OF_SCOPE, 0.0) >= faq_mass:
+        faq_share = ranking.get(self._intent, 0.0)
+        if faq_share < self._min_share or ranking.get(OUT_OF_SCOPE, 0.0) >= faq_share:
             return []
         return [
             topic
             for topic, confidence in selector_ranking(message, self._intent)[: self._max]
-            if confidence * faq_mass >= self._floor
+            if confidence >= self._floor
         ]
 
 

@@ -69,7 +69,14 @@ class SafetyClassifier(RuleComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            self._apply(message, self._scanner.scan(message.get(TEXT) or ""))
+            text = message.get(TEXT) or ""
+            # The gateway already ran the whole check (rules and risk model) on the raw text and
+            # passes its verdict; only the rules run again here, on the masked text, for their
+            # frames. Without the gateway (the HTTP API) the whole check runs here.
+            checked = _gateway_verdict(message) is not None
+            self._apply(
+                message, self._scanner.scanner.scan(text) if checked else self._scanner.scan(text)
+            )
         return messages
 
     def _apply(self, message: Message, result: SafetyResult) -> None:

@@ -4,9 +4,10 @@ The rules (``assistant.safety.scanner``) catch what someone wrote down; this mod
 phrasings nobody did ("there's a rope in the garage and I keep looking at it"). It is a
 logistic regression over the sentence encoder's vector and character n-grams, trained on
 ``risk_examples.yml`` (risk messages by kind, and hard negatives: idioms, denials, resolved
-history, educational questions) plus every ordinary training question of the assistant as a
-negative. A long message is split into sentences and clauses and each is read on its own, so a
-risk sentence inside a paragraph about costs is not diluted; the most urgent clause decides.
+history, educational questions), the safety suite's labelled cases (``case_files`` in
+``risk_model.yml``) and every ordinary training question of the assistant as a negative.
+A long message is split into sentences and clauses and each is read on its own, so a risk
+sentence inside a paragraph about costs is not diluted; the most urgent clause decides.
 
 Built at set-up into ``build/risk/`` (``python -m assistant.safety.risk_model``) and loaded by
 path; if it cannot load, the rules alone decide (``assistant.safety.check``).
@@ -77,10 +78,23 @@ def load_settings(path: Path = SETTINGS_FILE) -> Dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def training_examples() -> Tuple[List[str], List[str]]:
-    """(texts, labels) from the risk examples and the assistant's NLU data."""
+def case_paths(settings: Dict) -> List[Path]:
+    return (
+        sorted(PROJECT_ROOT.glob(settings.get("case_files", "")))
+        if settings.get("case_files")
+        else []
+    )
+
+
+def training_examples(settings: Optional[Dict] = None) -> Tuple[List[str], List[str]]:
+    """(texts, labels) from the risk examples, the labelled safety cases and the NLU data."""
+    settings = settings or load_settings()
     texts: List[str] = []
     labels: List[str] = []
+    for path in case_paths(settings):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+            texts.append(str(case["text"]))
+            labels.append(INTENT_LABELS.get(case["expect"], NONE))
     for entry in yaml.safe_load(EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]:
         texts.append(str(entry["text"]))
         labels.append(entry["label"])
@@ -164,7 +178,7 @@ class RiskModel:
 
 def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
-    paths = [SETTINGS_FILE, EXAMPLES_FILE, Path(__file__)]
+    paths = [SETTINGS_FILE, EXAMPLES_FILE, Path(__file__), *case_paths(load_settings())]
     for directory in NLU_DIRS:
         paths.extend(sorted(directory.glob("*.yml")))
     for path in paths:
