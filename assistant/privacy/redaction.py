@@ -220,6 +220,14 @@ class Redactor:
     def _names(self, text: str) -> List[Tuple[int, int, str]]:
         doc = self._nlp.make_doc(text)
         found: List[Tuple[int, int, str]] = []
+        # A question written as a clinic FAQ heading ("Is It Covered By Medicare?") capitalises
+        # every word, so there a capital letter says nothing about a name.
+        words = [token for token in doc if token.is_alpha]
+        heading = (
+            text.rstrip().endswith("?")
+            and len(words) >= 4
+            and sum(token.is_title for token in words) >= 0.75 * len(words)
+        )
         # After an introduction: the next one or two alphabetic tokens that look like a name.
         for _, start, end in self._intro(doc):
             strong = doc[start:end].text.lower().replace("'", " ").split()[:2] in (
@@ -235,7 +243,7 @@ class Redactor:
                 looks_like_name = (
                     lower in self._all_names_lower
                     or (strong and taken == 0)
-                    or (token.is_title and not token.is_sent_start)
+                    or (token.is_title and not token.is_sent_start and not heading)
                 )
                 if not looks_like_name:
                     break

@@ -65,3 +65,9 @@ def test_log_filter_masks_and_keeps_one_line():
     message = record.getMessage()
     assert "jane@example.com" not in message and "[EMAIL]" in message
     assert "\n" not in message and "\r" not in message
+
+
+def test_a_title_case_faq_heading_is_not_taken_for_a_name():
+    result = default_redactor().redact("Is It Covered By Medicare?")
+    assert result.text == "Is It Covered By Medicare?"
+    assert result.found == ()
