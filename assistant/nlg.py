@@ -22,6 +22,7 @@ from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from assistant.nlu.message_edits import DID_YOU_MEAN_KEY
 from assistant.paths import PROJECT_ROOT
 from assistant.settings import ClinicSettings, current_settings
 
@@ -36,7 +37,6 @@ CHANNELS_SHOWING_DISCLOSURE = frozenset({"web"})
 # "I can't answer that" becomes "did you mean" when the NLU found plausible topics.
 CANNOT_ANSWER_RESPONSE = "utter_cannot_answer"
 DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
-DID_YOU_MEAN_KEY = "did_you_mean"  # as assistant.nlu.message_edits
 TOPIC_TITLES_FILE = PROJECT_ROOT / "content" / "topic_titles.yml"
 
 

@@ -31,7 +31,6 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from assistant.nlu.message_edits import (
-    DID_YOU_MEAN_KEY,
     force_intent,
     selector_confidence,
     selector_ranking,
@@ -98,6 +97,3 @@ class AnswerConfidenceGuard(RuleComponent):
             for topic, confidence in selector_ranking(message, self._intent)[: self._max]
             if confidence >= self._floor
         ]
-
-
-__all__ = ["AnswerConfidenceGuard", "DID_YOU_MEAN_KEY"]

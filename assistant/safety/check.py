@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from functools import cache
-from typing import Dict, Optional
+from typing import Dict
 
 from assistant.safety.scanner import (
     CRISIS,
@@ -51,7 +51,7 @@ class SafetyCheck:
 
     def scan(self, text: str) -> SafetyResult:
         result = self.scanner.scan(text)
-        if result.verdict in URGENT or self.risk_model is None:
+        if result.is_urgent or self.risk_model is None:
             return result
         if result.mention or _explained_away(result):
             return result
@@ -93,10 +93,3 @@ def default_safety_check() -> SafetyCheck:
     if model is None:
         logger.error("safety.risk_model.unavailable rules_only=true reason=%s", error)
     return SafetyCheck(default_scanner(), model, error)
-
-
-def risk_model_status() -> Optional[Dict[str, object]]:
-    """The loaded check's status, or None if no message has been checked yet."""
-    if default_safety_check.cache_info().currsize == 0:
-        return None
-    return default_safety_check().status()
