@@ -63,7 +63,7 @@ $(SPACY_DIR)/meta.json: $(BIN)/.installed assistant/language/terms.yml assistant
 build-spacy: $(SPACY_DIR)/meta.json
 
 # The learned risk classifier beside the safety rules (assistant/safety/risk_model.py).
-$(RISK_MODEL): $(BIN)/.installed assistant/safety/risk_examples.yml assistant/safety/risk_model.yml \
+$(RISK_MODEL): $(BIN)/.installed $(wildcard assistant/safety/risk_examples*.yml) assistant/safety/risk_model.yml \
                assistant/safety/risk_model.py $(shell find data/faq data/nlu tests/safety/cases -name '*.yml' 2>/dev/null)
 	$(PY) -m assistant.safety.risk_model
 	@touch $@

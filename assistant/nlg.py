@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -38,6 +38,11 @@ CHANNELS_SHOWING_DISCLOSURE = frozenset({"web"})
 CANNOT_ANSWER_RESPONSE = "utter_cannot_answer"
 DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
 TOPIC_TITLES_FILE = PROJECT_ROOT / "content" / "topic_titles.yml"
+# The crisis reply gets the lines of each kind of crisis the safety check named (abuse, harm to
+# others, someone else at risk): ``utter_crisis_fit_<kind>``, where the domain has one.
+CRISIS_RESPONSE = "utter_crisis"
+CRISIS_FIT_PREFIX = "utter_crisis_fit_"
+CRISIS_KIND_ENTITY = "crisis_kind"
 
 
 def load_topic_titles(path: Path = TOPIC_TITLES_FILE) -> Dict[str, str]:
@@ -50,6 +55,17 @@ def suggested_topics(tracker: DialogueStateTracker) -> List[str]:
         return []
     topics = tracker.latest_message.parse_data.get(DID_YOU_MEAN_KEY) or []
     return [t for t in topics if isinstance(t, str) and t.startswith("faq/")]
+
+
+def crisis_kinds(tracker: DialogueStateTracker) -> List[str]:
+    """The kinds of crisis the safety check named in the latest message."""
+    if not tracker.latest_message:
+        return []
+    return [
+        str(e.get("value"))
+        for e in tracker.latest_message.entities or []
+        if e.get("entity") == CRISIS_KIND_ENTITY and e.get("value")
+    ]
 
 
 def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
@@ -77,12 +93,41 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         self.topic_titles = load_topic_titles()
 
     def render(
-        self, utter_action: str, output_channel: str = "", **kwargs: Any
+        self,
+        utter_action: str,
+        output_channel: str = "",
+        kinds: Sequence[str] = (),
+        **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
-        """One response filled with the clinic's values, without a tracker (used by channels)."""
-        return self.generate_from_slots(
-            utter_action, {}, output_channel, **{**self.settings.template_values(), **kwargs}
-        )
+        """One response filled with the clinic's values, without a tracker (used by channels).
+
+        ``kinds`` are the crisis kinds the safety check named, for the crisis reply's lines.
+        """
+        values = {**self.settings.template_values(), **kwargs}
+        message = self.generate_from_slots(utter_action, {}, output_channel, **values)
+        return self._with_crisis_lines(message, utter_action, kinds, {}, output_channel, values)
+
+    def _with_crisis_lines(
+        self,
+        message: Optional[Dict[str, Any]],
+        utter_action: str,
+        kinds: Sequence[str],
+        slots: Dict[str, Any],
+        output_channel: str,
+        values: Dict[str, Any],
+    ) -> Optional[Dict[str, Any]]:
+        if message is None or utter_action != CRISIS_RESPONSE:
+            return message
+        lines = []
+        for kind in dict.fromkeys(kinds):
+            name = CRISIS_FIT_PREFIX + kind
+            if name in self.responses:
+                fitted = self.generate_from_slots(name, slots, output_channel, **values)
+                if fitted and fitted.get("text"):
+                    lines.append(fitted["text"])
+        if lines:
+            message["text"] = "\n\n".join([message.get("text") or "", *lines]).strip()
+        return message
 
     async def generate(
         self,
@@ -95,8 +140,10 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         suggestions = suggested_topics(tracker) if utter_action == CANNOT_ANSWER_RESPONSE else []
         if suggestions:
             utter_action = DID_YOU_MEAN_RESPONSE
-        message = self.generate_from_slots(
-            utter_action, tracker.current_slot_values(), output_channel, **values
+        slots = tracker.current_slot_values()
+        message = self.generate_from_slots(utter_action, slots, output_channel, **values)
+        message = self._with_crisis_lines(
+            message, utter_action, crisis_kinds(tracker), slots, output_channel, values
         )
         if message is not None and suggestions:
             topic_buttons = [

@@ -48,6 +48,8 @@ class ClinicSettings:
     crisis_phone: str
     crisis_chat: str
     emergency_number: str
+    domestic_violence_line: str
+    child_abuse_line: str
     retention_days: int
     allowed_origins: Tuple[str, ...]
     source: str
@@ -63,6 +65,8 @@ class ClinicSettings:
             "crisis_phone": self.crisis_phone,
             "crisis_chat": self.crisis_chat,
             "emergency_number": self.emergency_number,
+            "domestic_violence_line": self.domestic_violence_line,
+            "child_abuse_line": self.child_abuse_line,
             "retention_days": str(self.retention_days),
         }
 
@@ -77,6 +81,8 @@ _FIELDS: List[Tuple[str, str, str]] = [
     ("crisis_phone", "crisis.call_or_text", "short_number"),
     ("crisis_chat", "crisis.chat", "text"),
     ("emergency_number", "crisis.emergency_number", "short_number"),
+    ("domestic_violence_line", "crisis.domestic_violence_line", "phone"),
+    ("child_abuse_line", "crisis.child_abuse_line", "phone"),
 ]
 
 TEMPLATE_PLACEHOLDERS = frozenset([name for name, _, _ in _FIELDS] + ["retention_days"])

@@ -30,6 +30,10 @@ EXPECTED_WARNINGS = {
             "utter_medication_note_sedating",
             "utter_medication_note_lamotrigine",
             "utter_medication_note_other",
+            # the NLG adds these to utter_crisis for the kind of crisis the rules named
+            "utter_crisis_fit_harm_to_others",
+            "utter_crisis_fit_abuse_safeguarding",
+            "utter_crisis_fit_third_party",
         ]
     ),
 }

@@ -27,7 +27,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.domain import Domain
@@ -127,8 +127,8 @@ class Gateway:
         if ip and not self._ip_limiter.allow(ip):
             raise RateLimitedError("too many messages from this address")
 
-    def render(self, name: str, channel: str = "") -> Dict[str, Any]:
-        message = self.responses.render(name, channel) or {}
+    def render(self, name: str, channel: str = "", kinds: Sequence[str] = ()) -> Dict[str, Any]:
+        message = self.responses.render(name, channel, kinds) or {}
         return {
             k: v for k, v in message.items() if k in ("text", "buttons", "image", "custom") and v
         }
@@ -200,8 +200,13 @@ class Gateway:
 
         notes: List[str] = []
         if verdict is not None and verdict.verdict in SAFETY_REPLIES:
-            expected = [self.render(name, channel) for name in SAFETY_REPLIES[verdict.verdict]]
-            first = expected[0].get("text")
+            expected = [
+                self.render(name, channel, verdict.crisis_categories)
+                for name in SAFETY_REPLIES[verdict.verdict]
+            ]
+            # The model's reply starts with the plain crisis or emergency text whatever lines
+            # were added to it.
+            first = self.render(SAFETY_REPLIES[verdict.verdict][0], channel).get("text")
             if not any(first and m.get("text", "").startswith(first) for m in messages):
                 logger.error(
                     "gateway.safety_net verdict=%s model_answered=%s",

@@ -48,10 +48,13 @@ def force_intent(message: Message, name: str, confidence: float = 1.0) -> None:
 
 
 def add_entity(message: Message, entity: str, value: str, extractor: str) -> None:
-    """Adds a whole-message entity (a flag such as ``personal_advice``) once."""
+    """Adds a whole-message entity (a flag such as ``personal_advice``) once per value."""
     text = message.get(TEXT) or ""
     entities = list(message.get(ENTITIES) or [])
-    if any(e.get(ENTITY_ATTRIBUTE_TYPE) == entity for e in entities):
+    if any(
+        e.get(ENTITY_ATTRIBUTE_TYPE) == entity and e.get(ENTITY_ATTRIBUTE_VALUE) == value
+        for e in entities
+    ):
         return
     entities.append(
         {

@@ -10,8 +10,9 @@ then the learned risk model clause by clause, which may only add a verdict) and:
 - overrules the classifier when it guessed ``crisis``/``medical_emergency`` for a message the
   rules recognise as an idiom, a true negation or an educational question;
 - adds the entities ``personal_advice`` (answer plus "only your prescriber can decide"),
-  ``safety_mention`` (answer plus a resource line) and ``crisis_language`` (help line in that
-  language).
+  ``safety_mention`` (answer plus a resource line), ``crisis_language`` (help line in that
+  language) and ``crisis_kind`` (the rules' category, for lines fitted to it: abuse, harm to
+  others, someone else at risk).
 
 The channel gateway may scan the full message before it is shortened for the NLU; its verdict
 arrives in the message metadata and is merged here, so a crisis phrase past the length limit
@@ -81,10 +82,14 @@ class SafetyClassifier(RuleComponent):
 
     def _apply(self, message: Message, result: SafetyResult) -> None:
         verdict, language = result.verdict, result.language
+        categories = list(result.crisis_categories)
         gateway = _gateway_verdict(message)
         if gateway and _PRIORITY.get(gateway.get("verdict"), 0) > _PRIORITY[verdict]:
             verdict = gateway.get("verdict")
             language = language or gateway.get("language")
+        if gateway and gateway.get("verdict") == verdict:
+            # The gateway read the whole message before masking and shortening.
+            categories += [c for c in gateway.get("crisis_categories") or [] if c not in categories]
         name = self.__class__.__name__
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
@@ -92,6 +97,8 @@ class SafetyClassifier(RuleComponent):
             force_intent(message, verdict)
             if verdict == CRISIS and language:
                 add_entity(message, "crisis_language", language, name)
+            for category in categories if verdict == CRISIS else ():
+                add_entity(message, "crisis_kind", category, name)
             return
         confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
         if current == RECREATIONAL_USE and confidence < MODEL_ONLY_REFUSAL_CONFIDENCE:

@@ -37,6 +37,8 @@ FRAME_VERDICTS = (
     "negation",
     "resolved",
     "present",
+    "present_near",
+    "past_event",
 )
 VERDICTS = RISK_VERDICTS + ("personal_advice",) + FRAME_VERDICTS
 # Families of people: their possessive and plural forms ("husbands", "friend s") match too.
@@ -144,6 +146,8 @@ def _token_spec(word: str, families: Dict[str, List[str]]):
         return ("attrs", {"LOWER": {"REGEX": _NUMBER}})
     if word == "$":  # end of a sentence or of the message
         return ("attrs", {"LOWER": SENTENCE_BREAK})
+    if word == "#year":  # a year written in digits ("2019")
+        return ("attrs", {"LOWER": {"REGEX": r"^(19[5-9]\d|20[0-4]\d)$"}})
     if word == "#digits":  # a number written in digits ("120", "95kg")
         return ("attrs", {"LOWER": {"REGEX": r"^\d+(lbs|kg|kilos)?$"}})
     if word == "#big":  # ten or more

@@ -3,11 +3,13 @@
 The rules (``assistant.safety.scanner``) catch what someone wrote down; this model catches
 phrasings nobody did ("there's a rope in the garage and I keep looking at it"). It is a
 logistic regression over the sentence encoder's vector and character n-grams, trained on
-``risk_examples.yml`` (risk messages by kind, and hard negatives: idioms, denials, resolved
-history, educational questions), the safety suite's labelled cases (``case_files`` in
-``risk_model.yml``) and every ordinary training question of the assistant as a negative.
-A long message is split into sentences and clauses and each is read on its own, so a risk
-sentence inside a paragraph about costs is not diluted; the most urgent clause decides.
+the risk examples (``example_files`` in ``risk_model.yml``, one file per author: risk messages
+by kind, and hard negatives: idioms, denials, resolved history, educational questions), the
+safety suite's labelled cases (``case_files``) and every ordinary training question of the
+assistant as a negative. A long message is split into sentences and clauses and each is read on
+its own, so a risk sentence inside a paragraph about costs is not diluted; the most urgent
+clause decides. Because the model reads clauses, the clauses of every negative example are
+negatives too: "He lives alone, so I'd plan to take the day off" alone is not a crisis.
 
 Built at set-up into ``build/risk/`` (``python -m assistant.safety.risk_model``) and loaded by
 path; if it cannot load, the rules alone decide (``assistant.safety.check``).
@@ -30,7 +32,6 @@ from assistant.paths import PROJECT_ROOT
 
 HERE = Path(__file__).parent
 SETTINGS_FILE = HERE / "risk_model.yml"
-EXAMPLES_FILE = HERE / "risk_examples.yml"
 # Ordinary questions (FAQ topics and small-talk intents) are negatives; the assistant's own
 # crisis and emergency examples are positives.
 NLU_DIRS = (PROJECT_ROOT / "data" / "faq", PROJECT_ROOT / "data" / "nlu")
@@ -78,6 +79,10 @@ def load_settings(path: Path = SETTINGS_FILE) -> Dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def example_paths(settings: Dict) -> List[Path]:
+    return sorted(PROJECT_ROOT.glob(settings["example_files"]))
+
+
 def case_paths(settings: Dict) -> List[Path]:
     return (
         sorted(PROJECT_ROOT.glob(settings.get("case_files", "")))
@@ -87,17 +92,24 @@ def case_paths(settings: Dict) -> List[Path]:
 
 
 def training_examples(settings: Optional[Dict] = None) -> Tuple[List[str], List[str]]:
-    """(texts, labels) from the risk examples, the labelled safety cases and the NLU data."""
+    """(texts, labels) the model is fitted on: the examples and their negative clauses."""
     settings = settings or load_settings()
+    texts, labels = labelled_messages(settings)
+    return with_negative_clauses(texts, labels, settings)
+
+
+def labelled_messages(settings: Dict) -> Tuple[List[str], List[str]]:
+    """(texts, labels) from the risk examples, the labelled safety cases and the NLU data."""
     texts: List[str] = []
     labels: List[str] = []
     for path in case_paths(settings):
         for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
             texts.append(str(case["text"]))
             labels.append(INTENT_LABELS.get(case["expect"], NONE))
-    for entry in yaml.safe_load(EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]:
-        texts.append(str(entry["text"]))
-        labels.append(entry["label"])
+    for path in example_paths(settings):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]:
+            texts.append(str(entry["text"]))
+            labels.append(entry["label"])
     for directory in NLU_DIRS:
         for path in sorted(directory.glob("*.yml")):
             for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
@@ -110,6 +122,37 @@ def training_examples(settings: Optional[Dict] = None) -> Tuple[List[str], List[
                         texts.append(line[2:].strip())
                         labels.append(INTENT_LABELS.get(intent, NONE))
     return texts, labels
+
+
+def reading_pieces(text: str, settings: Dict) -> List[str]:
+    """What the model reads of one message: the whole text and each clause long enough."""
+    min_words = int(settings.get("min_words", 1))
+    pieces = [
+        p for p in clauses(text, int(settings["min_clause_chars"])) if len(p.split()) >= min_words
+    ]
+    if not pieces:
+        return []
+    if len(pieces) > 1 or pieces[0] != text.strip():
+        pieces = [text] + pieces
+    return pieces
+
+
+def with_negative_clauses(
+    texts: List[str], labels: List[str], settings: Dict
+) -> Tuple[List[str], List[str]]:
+    """Adds each clause of a negative example as a negative (a positive's clauses are unknown:
+    only one of them may carry the risk)."""
+    seen = set(texts)
+    out_texts, out_labels = list(texts), list(labels)
+    for text, label in zip(texts, labels, strict=True):
+        if label != NONE:
+            continue
+        for piece in reading_pieces(text, settings)[1:]:
+            if piece not in seen:
+                seen.add(piece)
+                out_texts.append(piece)
+                out_labels.append(NONE)
+    return out_texts, out_labels
 
 
 class RiskModel:
@@ -126,6 +169,14 @@ class RiskModel:
             sublinear_tf=True,
             min_df=2,
         )
+        # Optional word n-grams beside the characters (``word_ngrams`` in risk_model.yml).
+        self.words = (
+            TfidfVectorizer(
+                analyzer="word", ngram_range=tuple(settings["word_ngrams"]), sublinear_tf=True
+            )
+            if settings.get("word_ngrams")
+            else None
+        )
         self.classifier = LogisticRegression(C=float(settings["C"]), max_iter=3000, random_state=42)
         self.encoder = None  # set after loading (not pickled)
 
@@ -139,7 +190,10 @@ class RiskModel:
 
         char = self.char.fit_transform(texts) if fit else self.char.transform(texts)
         weight = float(self.settings["encoder_weight"])
-        return hstack([csr_matrix(vectors * weight), char]).tocsr()
+        blocks = [csr_matrix(vectors * weight), char]
+        if getattr(self, "words", None) is not None:
+            blocks.append(self.words.fit_transform(texts) if fit else self.words.transform(texts))
+        return hstack(blocks).tocsr()
 
     def fit(self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> None:
         self.classifier.fit(self._features(texts, vectors, fit=True), labels)
@@ -155,16 +209,9 @@ class RiskModel:
 
     def verdict(self, text: str) -> RiskVerdict:
         """The most urgent clause's verdict (emergency before crisis), or no label."""
-        min_words = int(self.settings.get("min_words", 1))
-        pieces = [
-            p
-            for p in clauses(text, int(self.settings["min_clause_chars"]))
-            if len(p.split()) >= min_words
-        ]
+        pieces = reading_pieces(text, self.settings)
         if not pieces:
             return RiskVerdict(None, 0.0, "")
-        if len(pieces) > 1 or pieces[0] != text.strip():
-            pieces = [text] + pieces
         rows = self.probabilities(pieces)
         labels = self.labels
         thresholds = self.settings["thresholds"]
@@ -178,7 +225,8 @@ class RiskModel:
 
 def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
-    paths = [SETTINGS_FILE, EXAMPLES_FILE, Path(__file__), *case_paths(load_settings())]
+    settings = load_settings()
+    paths = [SETTINGS_FILE, Path(__file__), *example_paths(settings), *case_paths(settings)]
     for directory in NLU_DIRS:
         paths.extend(sorted(directory.glob("*.yml")))
     for path in paths:

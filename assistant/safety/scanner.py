@@ -117,6 +117,9 @@ class SafetyResult:
 
     verdict: Optional[str] = None
     category: Optional[str] = None
+    # Every category of crisis the rules found, in message order (a message can disclose abuse
+    # and suicidal thoughts at once; each may add its own lines to the crisis reply).
+    crisis_categories: Tuple[str, ...] = ()
     language: Optional[str] = None
     mention: bool = False
     personal_advice: bool = False
@@ -132,6 +135,7 @@ class SafetyResult:
         return {
             "verdict": self.verdict,
             "category": self.category,
+            "crisis_categories": list(self.crisis_categories),
             "language": self.language,
             "mention": self.mention,
             "personal_advice": self.personal_advice,
@@ -190,6 +194,8 @@ class SafetyScanner:
                 "negation",
                 "resolved",
                 "present",
+                "present_near",
+                "past_event",
             )
         }
         risk: List[Match] = []
@@ -218,10 +224,19 @@ class SafetyScanner:
             if (
                 _in_sentence_with(doc, match, frames["resolved"])
                 and not frames["present"]
+                and not _in_sentence_with(doc, match, frames["present_near"])
                 and not frames["acute"]
             ):
                 mention = True  # resolved history: a support line, not the crisis reply
                 continue
+            if (
+                match.verdict == MEDICAL_EMERGENCY
+                and _in_sentence_with(doc, match, frames["past_event"])
+                and not frames["present"]
+                and not _in_sentence_with(doc, match, frames["present_near"])
+                and not frames["acute"]
+            ):
+                continue  # a physical event that is over: the question gets its answer
             if rule.symptom and frames["habitual"] and not frames["acute"]:
                 continue
             if rule.mixing and frames["question"] and not frames["acute"]:
@@ -266,9 +281,17 @@ class SafetyScanner:
             and not any(_overlaps(m, mask) for mask in frames["advice_mask"])
             for m in found
         )
+        crisis_categories = tuple(
+            dict.fromkeys(
+                m.category
+                for m in sorted(risk, key=lambda m: m.start)
+                if m.verdict == CRISIS and not _first_person_inside(m, risk)
+            )
+        )
         return SafetyResult(
             verdict=verdict,
             category=category,
+            crisis_categories=crisis_categories if verdict == CRISIS else (),
             language=language,
             mention=mention and verdict not in (CRISIS, MEDICAL_EMERGENCY),
             personal_advice=advice and verdict is None,
@@ -363,6 +386,19 @@ def _sentence_bounds(doc: Doc, index: int) -> Tuple[int, int]:
     while end < len(doc) and doc[end].text != ".":
         end += 1
     return start, end
+
+
+def _first_person_inside(match: Match, risk: Sequence[Match]) -> bool:
+    """A someone-else match that spans the writer's own words ("he drinks and i want to die")
+    and overlaps another crisis match: the risk is the writer's, not a third party's."""
+    return (
+        match.category == "third_party"
+        and "i" in match.text.split()
+        and any(
+            other.category != match.category and other.verdict == CRISIS and _overlaps(match, other)
+            for other in risk
+        )
+    )
 
 
 def _in_sentence_with(doc: Doc, match: Match, others: Sequence[Match]) -> bool:

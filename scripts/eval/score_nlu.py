@@ -1,6 +1,7 @@
 """Score labelled question sets against a trained model, as a person would see the reply.
 
     python scripts/eval/score_nlu.py models/assistant.tar.gz tests/nlu_real.yml tests/nlu_fresh.yml
+    python scripts/eval/score_nlu.py --misses models/assistant.tar.gz tests/nlu_real.yml
 
 For each set: accuracy (the right topic answered, or an out-of-scope question refused), and for
 in-scope questions the share answered with a wrong topic, refused outright, and offered a
@@ -34,9 +35,12 @@ def load(path: str):
 
 
 def main() -> None:
-    agent = Agent.load(sys.argv[1])
+    args = sys.argv[1:]
+    show_misses = "--misses" in args
+    args = [a for a in args if a != "--misses"]
+    agent = Agent.load(args[0])
     loop = asyncio.new_event_loop()
-    for path in sys.argv[2:]:
+    for path in args[1:]:
         c: Counter = Counter()
         for text, label in load(path):
             parsed = loop.run_until_complete(
@@ -46,6 +50,9 @@ def main() -> None:
             if name == "faq":
                 name = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
             menu = parsed.get("did_you_mean") or []
+            right = name in REFUSALS if label == "out_of_scope" else name == label
+            if show_misses and not right:
+                print(f"MISS {label} -> {name} menu={menu}: {text}")
             c["n"] += 1
             if label == "out_of_scope":
                 c["oos"] += 1

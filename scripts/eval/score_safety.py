@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
+import time
 from pathlib import Path
 
 import yaml
@@ -63,8 +65,21 @@ def main() -> None:
 
         checks["full NLU pipeline"] = pipeline
     for title, run in checks.items():
-        result = score(cases, run)
+        timings = []
+
+        def timed(text, run=run, timings=timings):
+            start = time.perf_counter()
+            try:
+                return run(text)
+            finally:
+                timings.append((time.perf_counter() - start) * 1000)
+
+        result = score(cases, timed)
         print(result.report(f"{args.cases.name}: {title}"))
+        print(
+            f"  time per message: {statistics.median(timings):.1f} ms median, "
+            f"{statistics.quantiles(timings, n=20)[-1]:.1f} ms p95 (in-process, one thread)"
+        )
         for case, verdict in result.misses:
             print(f"  MISS [{case.expect}/{case.category}] -> {verdict}: {case.text[:110]}")
         print()

@@ -50,6 +50,13 @@ def test_other_language_crisis_names_the_language(agent):
     assert [e["value"] for e in result["entities"] if e["entity"] == "crisis_language"] == ["es"]
 
 
+def test_abuse_and_suicidal_thoughts_are_both_named_for_the_reply(agent):
+    result = parse(agent, "my husband hits me when he drinks and i want to die")
+    assert result["intent"]["name"] == "crisis"
+    kinds = [e["value"] for e in result["entities"] if e["entity"] == "crisis_kind"]
+    assert kinds == ["abuse_safeguarding", "explicit"]
+
+
 def test_personal_question_is_marked(agent):
     result = parse(agent, "what dose should I take")
     assert result["intent"]["name"] == "faq"

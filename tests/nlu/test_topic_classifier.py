@@ -34,14 +34,15 @@ def test_title_case_faq_headings_get_their_answer(agent, text, topic):
 
 
 @pytest.mark.parametrize(
-    "text, topic",
+    "text, parts",
     [
-        ("how much is spravato per session and is it cheaper than iv", "faq/cost"),
-        ("is it safe and what are the side effects on the day", "faq/side_effects"),
+        ("how much is spravato per session and is it cheaper than iv", {"faq/cost"}),
+        ("is it safe and what are the side effects on the day", {"faq/safety", "faq/side_effects"}),
     ],
 )
-def test_two_part_questions_get_the_answer_or_a_menu_with_it(agent, text, topic):
-    assert topic in answer_or_menu(parse(agent, text))
+def test_two_part_questions_get_the_answer_to_a_part_or_a_menu_with_it(agent, text, parts):
+    offered = answer_or_menu(parse(agent, text))
+    assert parts & set(offered)
 
 
 def test_a_torn_question_offers_topics_instead_of_refusing(agent):

@@ -96,6 +96,14 @@ def test_crisis_reply_without_a_model(without_model):
 
 
 @pytest.mark.stack
+def test_abuse_reply_without_a_model_keeps_its_help_lines(without_model):
+    replies = ask(without_model, "m4", "my boyfriend chokes me when he's angry")
+    assert replies[0].startswith("I'm really sorry you're going through this.")
+    assert "National Domestic Violence Hotline, 1-800-799-7233" in replies[0]
+    assert replies[1] == "Are you safe right now?"
+
+
+@pytest.mark.stack
 def test_emergency_reply_without_a_model(without_model):
     replies = ask(without_model, "m2", EMERGENCY)
     assert replies[0].startswith("This could be a medical emergency. Call 911 now")
