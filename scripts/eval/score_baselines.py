@@ -100,7 +100,15 @@ def main() -> None:
             if isinstance(predicted, tuple):  # NearestQuestion also returns similarities
                 predicted = predicted[0]
             rate, right = accuracy(predicted, set_labels)
-            print(f"{path}: {name}: accuracy {rate:.3f} ({right}/{len(set_labels)})")
+            in_scope = [
+                (p, t) for p, t in zip(predicted, set_labels, strict=True) if t != "out_of_scope"
+            ]
+            wrong = sum(p != t and p not in REFUSALS for p, t in in_scope) / len(in_scope)
+            oos = [p for p, t in zip(predicted, set_labels, strict=True) if t == "out_of_scope"]
+            print(
+                f"{path}: {name}: accuracy {rate:.3f} ({right}/{len(set_labels)}); in-scope wrong "
+                f"{wrong:.3f}; out-of-scope refused {sum(p in REFUSALS for p in oos)}/{len(oos)}"
+            )
 
 
 if __name__ == "__main__":
