@@ -112,6 +112,9 @@ def rate_limited_response(error: RateLimitedError) -> HTTPResponse:
 # addresses (Twilio, a clinic's messaging platform): a per-address limit would throttle all of
 # them at once. They are limited per sender in the gateway and reject unsigned requests.
 SIGNED_WEBHOOKS = ("/webhooks/twilio/", "/webhooks/callback/")
+# Where patients send messages: the gateway applies the per-address limit there itself, after
+# the safety check, so a crisis is answered however many messages came before it.
+MESSAGE_ENDPOINTS = ("/webhooks/rest/webhook", "/webhooks/web/message")
 
 
 def install_app_protections(app: Sanic) -> None:
@@ -134,6 +137,7 @@ def install_app_protections(app: Sanic) -> None:
             request.method == "POST"
             and request.path.startswith("/webhooks/")
             and not request.path.startswith(SIGNED_WEBHOOKS)
+            and request.path.rstrip("/") not in MESSAGE_ENDPOINTS
         ):
             try:
                 gateway.check_ip(client_ip(request))

@@ -127,6 +127,20 @@ class Gateway:
         if ip and not self._ip_limiter.allow(ip):
             raise RateLimitedError("too many messages from this address")
 
+    def _limited(self, sender_id: str, client_ip: Optional[str]) -> Optional[str]:
+        """Why this message is over a rate limit, or None."""
+        if client_ip and not self._ip_limiter.allow(client_ip):
+            return "too many messages from this address"
+        if not self._sender_limiter.allow(sender_id):
+            return "too many messages in this conversation"
+        return None
+
+    def _safety_replies(self, verdict, channel: str) -> List[Dict[str, Any]]:
+        return [
+            self.render(name, channel, verdict.crisis_categories)
+            for name in SAFETY_REPLIES[verdict.verdict]
+        ]
+
     def render(self, name: str, channel: str = "", kinds: Sequence[str] = ()) -> Dict[str, Any]:
         message = self.responses.render(name, channel, kinds) or {}
         return {
@@ -140,16 +154,38 @@ class Gateway:
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         channel: str,
         metadata: Optional[Dict[str, Any]] = None,
+        client_ip: Optional[str] = None,
     ) -> GatewayResult:
+        """One turn. ``client_ip``: the caller's address, for the per-address limit of the
+        channels whose callers are the patients themselves (REST, web)."""
         text = clean_text(raw_text)
         if not text:
             return GatewayResult(
                 messages=[self.render("utter_empty_message", channel)], model_answered=False
             )
-        if not self._sender_limiter.allow(sender_id):
-            raise RateLimitedError("too many messages in this conversation")
-
         payload = self.signer.verify(sender_id, text)
+        limited = self._limited(sender_id, client_ip)
+        if limited and payload is None:
+            # The safety check comes before any limit: a crisis or emergency always gets its
+            # reply (from the domain, without Rasa), however many messages came before it.
+            urgent = self.scanner.scan(text)
+            if urgent.verdict in SAFETY_REPLIES:
+                logger.warning(
+                    "gateway.rate_limited_safety_reply channel=%s verdict=%s",
+                    channel,
+                    urgent.verdict,
+                )
+                return GatewayResult(
+                    messages=self.signer.sign_buttons(
+                        sender_id, self._safety_replies(urgent, channel)
+                    ),
+                    safety_verdict=urgent.verdict,
+                    model_answered=False,
+                    notes=["rate_limited", "safety_net"],
+                )
+        if limited:
+            raise RateLimitedError(limited)
+
         verdict = None
         redaction_found: tuple = ()
         truncated = False
@@ -200,10 +236,7 @@ class Gateway:
 
         notes: List[str] = []
         if verdict is not None and verdict.verdict in SAFETY_REPLIES:
-            expected = [
-                self.render(name, channel, verdict.crisis_categories)
-                for name in SAFETY_REPLIES[verdict.verdict]
-            ]
+            expected = self._safety_replies(verdict, channel)
             # The model's reply starts with the plain crisis or emergency text whatever lines
             # were added to it.
             first = self.render(SAFETY_REPLIES[verdict.verdict][0], channel).get("text")

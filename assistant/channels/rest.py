@@ -17,6 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.channels.common import (
+    client_ip,
     json_body,
     listener_installing_protections,
     message_field,
@@ -52,7 +53,9 @@ class GuardedRestInput(InputChannel):
             body = json_body(request)
             sender = sender_field(body)
             text = message_field(body)
-            result = await default_gateway().handle(sender, text, on_new_message, self.name())
+            result = await default_gateway().handle(
+                sender, text, on_new_message, self.name(), client_ip=client_ip(request)
+            )
             return response.json([{"recipient_id": sender, **m} for m in result.messages])
 
         return rest

@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 
 from assistant.channels.common import (
     PREFLIGHT_HANDLERS,
+    client_ip,
     error_response,
     json_body,
     listener_installing_protections,
@@ -148,5 +149,7 @@ class WebChatInput(InputChannel):
         if sender_id is None:
             token = self.tokens.issue()
             sender_id = self.tokens.sender_of(token)
-        result = await default_gateway().handle(sender_id, text, on_new_message, self.name())
+        result = await default_gateway().handle(
+            sender_id, text, on_new_message, self.name(), client_ip=client_ip(request)
+        )
         return response.json(result.messages, headers={SESSION_HEADER: token})

@@ -120,6 +120,14 @@ def test_per_address_rate_limit(model_path, tmp_path):
             for i in range(14)
         ]
         assert statuses[:10] == [200] * 10 and statuses[10:] == [429] * 4
+        # The safety check comes before the limit: a crisis from the same address is answered.
+        status, _, messages = post_json(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            {"sender": "s-crisis", "message": "i want to end my life tonight"},
+        )
+        assert status == 200
+        assert messages[0]["text"].startswith("I'm really sorry you're going through this.")
+        assert messages[1]["text"] == "Are you safe right now?"
     finally:
         stack.stop()
 
