@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 URGENT = (CRISIS, MEDICAL_EMERGENCY)
 # Rule frames that explain risk words away; with only these, the model's guess is not taken.
 _EXPLAINING_FRAMES = frozenset({"idiom", "educational", "habitual", "negation"})
+_CRISIS_EXPLAINING_FRAMES = _EXPLAINING_FRAMES - {"habitual"}
 
 
 class SafetyCheck:
@@ -53,14 +54,18 @@ class SafetyCheck:
         result = self.scanner.scan(text)
         if result.is_urgent or self.risk_model is None:
             return result
-        if result.mention or _explained_away(result):
-            return result
         try:
             found = self.risk_model.verdict(text)
         except Exception as error:  # the rules' verdict stands whatever the model does
             logger.error("safety.risk_model.failed error=%s", type(error).__name__)
             return result
         if found.label not in URGENT:
+            return result
+        # The rules may explain the words the model reacted to, but only where it reacted: the
+        # clause that decided (or the whole message, if that decided). An idiom or an anxious
+        # habit in one sentence says nothing about a rope in another.
+        where = result if found.clause.strip() == text.strip() else self.scanner.scan(found.clause)
+        if where.mention or _explained_away(where, found.label):
             return result
         return replace(
             result,
@@ -71,9 +76,11 @@ class SafetyCheck:
         )
 
 
-def _explained_away(result: SafetyResult) -> bool:
+def _explained_away(result: SafetyResult, label: str) -> bool:
     kinds = {m.verdict for m in result.matches}
-    return bool(kinds & _EXPLAINING_FRAMES) and result.verdict in (None, RECREATIONAL_USE)
+    # "my heart races when I'm anxious" explains a symptom away, not a wish to die.
+    explaining = _EXPLAINING_FRAMES if label == MEDICAL_EMERGENCY else _CRISIS_EXPLAINING_FRAMES
+    return bool(kinds & explaining) and result.verdict in (None, RECREATIONAL_USE)
 
 
 def load_risk_model() -> tuple:

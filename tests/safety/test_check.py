@@ -41,6 +41,21 @@ def test_a_risk_sentence_inside_a_long_message_is_not_diluted(check):
     assert check.scan(text).verdict == "crisis"
 
 
+def test_an_anxious_habit_elsewhere_in_the_message_does_not_set_the_model_aside(check):
+    text = (
+        "My anxiety has been really bad since spring and my heart races when I get anxious at "
+        "work, which is why I am looking into ketamine. I have been collecting my pills in a jar "
+        "for weeks. Do you take Aetna, and how long is the first visit?"
+    )
+    frames = {m.verdict for m in default_scanner().scan(text).matches}
+    assert "habitual" in frames and default_scanner().scan(text).verdict is None
+    assert check.scan(text).verdict == "crisis"
+
+
+def test_an_idiom_still_sets_aside_the_model_in_its_own_clause(check):
+    assert check.scan("this wait is killing me lol").verdict is None
+
+
 def test_the_model_never_removes_a_verdict_the_rules_gave(check):
     class SaysNothing:
         def verdict(self, text):
