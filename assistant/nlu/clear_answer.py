@@ -59,7 +59,3 @@ class ClearAnswerGuard(RuleComponent):
             if not self._clear_yes(message.get(TEXT) or ""):
                 force_intent(message, UNCLEAR, intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         return messages
-
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {}

@@ -191,16 +191,20 @@ class RiskModel:
         char = self.char.fit_transform(texts) if fit else self.char.transform(texts)
         weight = float(self.settings["encoder_weight"])
         blocks = [csr_matrix(vectors * weight), char]
-        if getattr(self, "words", None) is not None:
+        if self.words is not None:
             blocks.append(self.words.fit_transform(texts) if fit else self.words.transform(texts))
         return hstack(blocks).tocsr()
 
     def fit(self, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> None:
         self.classifier.fit(self._features(texts, vectors, fit=True), labels)
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Rows of P(label) in ``self.labels`` order."""
-        vectors = self.encoder.encode(list(texts))
+    def probabilities(
+        self, texts: Sequence[str], vectors: Optional[np.ndarray] = None
+    ) -> np.ndarray:
+        """Rows of P(label) in ``self.labels`` order (``vectors``: the texts' encodings, if
+        already known)."""
+        if vectors is None:
+            vectors = self.encoder.encode(list(texts))
         return self.classifier.predict_proba(self._features(texts, vectors))
 
     @property

@@ -107,8 +107,7 @@ def main() -> None:
             ps = pieces[texts[i]]
             if not ps:
                 continue
-            features = model._features(ps, np.array([vectors[p] for p in ps]))
-            rows = model.classifier.predict_proba(features)
+            rows = model.probabilities(ps, np.array([vectors[p] for p in ps]))
             for label, column in columns.items():
                 best[label][i] = rows[:, column].max()
         print(f"fold {number}/{args.folds} done", flush=True)
