@@ -137,7 +137,8 @@ class AlwaysSays:
     ],
 )
 def test_a_physical_event_told_as_over_sets_aside_an_emergency_guess(text):
-    assert SafetyCheck(default_scanner(), AlwaysSays("medical_emergency")).scan(text).verdict is None
+    check = SafetyCheck(default_scanner(), AlwaysSays("medical_emergency"))
+    assert check.scan(text).verdict is None
 
 
 @pytest.mark.parametrize(
