@@ -35,6 +35,9 @@ _EXPLAINING_FRAMES = frozenset({"idiom", "educational", "habitual", "negation"})
 _CRISIS_EXPLAINING_FRAMES = _EXPLAINING_FRAMES - {"habitual"}
 _HISTORY_FRAMES = frozenset({"resolved", "past_event"})
 _NOW_FRAMES = frozenset({"present", "present_near", "acute"})
+# Frames that explain a word, not the clause: grief hides "suicide" in "lost my dad to suicide",
+# never what the model saw beside it ("... and I want to join him").
+_WORD_ONLY_FRAMES = frozenset({"idiom.loss"})
 
 
 class SafetyCheck:
@@ -79,7 +82,7 @@ class SafetyCheck:
 
 
 def _explained_away(result: SafetyResult, label: str) -> bool:
-    kinds = {m.verdict for m in result.matches}
+    kinds = {m.verdict for m in result.matches if m.rule not in _WORD_ONLY_FRAMES}
     # "my heart races when I'm anxious" explains a symptom away, not a wish to die.
     explaining = _EXPLAINING_FRAMES if label == MEDICAL_EMERGENCY else _CRISIS_EXPLAINING_FRAMES
     if not kinds & _NOW_FRAMES:

@@ -159,3 +159,9 @@ def test_resolved_history_sets_aside_a_crisis_guess_only_in_its_own_clause():
     assert check.scan("I went through a really dark time years ago and its back").verdict == (
         "crisis"
     )
+
+
+def test_grief_hides_the_word_suicide_but_not_what_the_model_saw_beside_it():
+    assert default_scanner().scan("lost my brother to suicide last year").verdict is None
+    check = SafetyCheck(default_scanner(), AlwaysSays("crisis"))
+    assert check.scan("lost my brother to suicide and I want to join him").verdict == "crisis"

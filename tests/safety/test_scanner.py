@@ -100,3 +100,36 @@ def test_each_kind_of_crisis_is_named_once_in_message_order():
     assert result.crisis_categories == ("abuse_safeguarding", "explicit")
     worried = default_scanner().scan("my sister texted me a goodbye and wont answer")
     assert worried.crisis_categories == ("third_party",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd rather die than sit on hold with the pharmacy again lol",
+        "i just want to beat this anxiety once and for all",
+        "ready to close this chapter and start over, when is the soonest consult",
+        "saying goodbye to my antidepressants, my psychiatrist is tapering me. any interactions",
+        "this is my last email to the billing department about that charge",
+        "giving away a bunch of clothes to goodwill this weekend, decluttering before the move",
+        "my uncle died by suicide when i was a kid and i get anxious at funerals",
+        "why is there a suicide screening question on the intake form",
+        "how long does the anti-suicidal effect of an infusion last",
+        "we watched a documentary about suicide in class, is ketamine used for that",
+    ],
+)
+def test_figures_of_speech_grief_and_topic_questions_get_their_answer(text):
+    assert verdict(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd rather die than live like this",
+        "saying goodbye to my family tonight. this is my last message",
+        "i want to end it all, this anxiety is too much",
+        "giving away all my stuff, i won't need it where i'm going",
+        "I watched a documentary about suicide and now I want to kill myself",
+    ],
+)
+def test_the_same_shapes_about_the_writer_stay_crises(text):
+    assert verdict(text) == "crisis"
