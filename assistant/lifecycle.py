@@ -6,8 +6,9 @@ parent (`python -m assistant.stack`), which stops them itself. For nothing to ou
 - SIGTERM, SIGINT and SIGHUP make the parent raise ``StopRequested``; its ``finally`` stops
   the servers (systemd, Docker and CI timeouts send SIGTERM; make passes SIGTERM on);
 - each server gets SIGTERM when the parent dies, even by SIGKILL (Linux PR_SET_PDEATHSIG);
-- the parent stops itself when its own parent exits, or is handling SIGINT or SIGTERM: GNU
-  make does not pass SIGINT on to a recipe, it waits for it inside the signal's handler.
+- the parent stops itself when its own parent is handling SIGINT or SIGTERM (GNU make does
+  not pass SIGINT on to a recipe, it waits for it inside the signal's handler) or exits
+  (unless started under `nohup`, which asks to outlive it).
 """
 
 from __future__ import annotations
@@ -84,11 +85,16 @@ def stop_with_parent(interval: float = 0.5) -> threading.Thread:
     watched = _mask(signal.SIGINT, signal.SIGTERM)
     # Signals the parent blocks from the start (e.g. for a signalfd) say nothing.
     watched &= ~_blocked_signals(parent)
+    follow_exit = signal.getsignal(signal.SIGHUP) != signal.SIG_IGN
 
     def watch() -> None:
         while True:
             time.sleep(interval)
-            if os.getppid() != parent or _blocked_signals(parent) & watched:
+            if os.getppid() != parent:  # its process id may belong to another process now
+                if follow_exit:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return
+            if _blocked_signals(parent) & watched:
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
 
