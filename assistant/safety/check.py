@@ -33,6 +33,8 @@ URGENT = (CRISIS, MEDICAL_EMERGENCY)
 # Rule frames that explain risk words away; with only these, the model's guess is not taken.
 _EXPLAINING_FRAMES = frozenset({"idiom", "educational", "habitual", "negation"})
 _CRISIS_EXPLAINING_FRAMES = _EXPLAINING_FRAMES - {"habitual"}
+_HISTORY_FRAMES = frozenset({"resolved", "past_event"})
+_NOW_FRAMES = frozenset({"present", "present_near", "acute"})
 
 
 class SafetyCheck:
@@ -80,6 +82,10 @@ def _explained_away(result: SafetyResult, label: str) -> bool:
     kinds = {m.verdict for m in result.matches}
     # "my heart races when I'm anxious" explains a symptom away, not a wish to die.
     explaining = _EXPLAINING_FRAMES if label == MEDICAL_EMERGENCY else _CRISIS_EXPLAINING_FRAMES
+    if not kinds & _NOW_FRAMES:
+        # History told as over, with nothing in the clause saying it is back: "a seizure last
+        # year, fine since" is not an emergency; "an attempt years ago" is not a crisis now.
+        explaining = explaining | (_HISTORY_FRAMES if label == MEDICAL_EMERGENCY else {"resolved"})
     return bool(kinds & explaining) and result.verdict in (None, RECREATIONAL_USE)
 
 

@@ -231,7 +231,7 @@ class SafetyScanner:
                 continue
             if (
                 match.verdict == MEDICAL_EMERGENCY
-                and _in_sentence_with(doc, match, frames["past_event"])
+                and _in_sentence_or_next_with(doc, match, frames["past_event"])
                 and not frames["present"]
                 and not _in_sentence_with(doc, match, frames["present_near"])
                 and not frames["acute"]
@@ -321,6 +321,9 @@ class SafetyScanner:
         words = [t.text for t in doc if t.text != "."]
         if len(words) > _SHORT_MESSAGE_TOKENS or frames["habitual"] or frames["idiom"]:
             return None
+        told_as_over = frames["past_event"] or frames["resolved"]
+        if told_as_over and not (frames["present"] or frames["present_near"] or frames["acute"]):
+            return None  # "blacked out for a second, felt fine right after"
         joined = " " + " ".join(words) + " "
         for phrase in _SHORT_EMERGENCY:
             if " " + " ".join(phrase) + " " in joined:
@@ -404,6 +407,17 @@ def _first_person_inside(match: Match, risk: Sequence[Match]) -> bool:
 def _in_sentence_with(doc: Doc, match: Match, others: Sequence[Match]) -> bool:
     start, end = _sentence_bounds(doc, match.start)
     return any(start <= other.start < end or _overlaps(match, other) for other in others)
+
+
+def _in_sentence_or_next_with(doc: Doc, match: Match, others: Sequence[Match]) -> bool:
+    """In the match's sentence or the one right after it: "I blacked out. Felt fine right after"."""
+    if _in_sentence_with(doc, match, others):
+        return True
+    _, end = _sentence_bounds(doc, match.start)
+    if end + 1 >= len(doc):
+        return False
+    next_start, next_end = _sentence_bounds(doc, end + 1)
+    return any(next_start <= other.start < next_end for other in others)
 
 
 def _negated(doc: Doc, start: int) -> bool:

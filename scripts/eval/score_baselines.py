@@ -41,8 +41,13 @@ def training_examples(data_dir: Path):
 
 
 def questions(path: Path):
+    """Texts, labels and the second annotator's labels (the first ones where there is none)."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
-    return [str(q["text"]) for q in entries], [q["label"] for q in entries]
+    return (
+        [str(q["text"]) for q in entries],
+        [q["label"] for q in entries],
+        [q.get("second_label", q["label"]) for q in entries],
+    )
 
 
 class CharLogistic:
@@ -94,7 +99,7 @@ def main() -> None:
     for system in systems.values():
         system.fit(texts, labels)
     for path in args.sets:
-        set_texts, set_labels = questions(path)
+        set_texts, set_labels, second_labels = questions(path)
         for name, system in systems.items():
             predicted = system.predict(set_texts)
             if isinstance(predicted, tuple):  # NearestQuestion also returns similarities
@@ -105,9 +110,18 @@ def main() -> None:
             ]
             wrong = sum(p != t and p not in REFUSALS for p, t in in_scope) / len(in_scope)
             oos = [p for p, t in zip(predicted, set_labels, strict=True) if t == "out_of_scope"]
+            either = sum(
+                accuracy([p], [t])[1] or accuracy([p], [s])[1]
+                for p, t, s in zip(predicted, set_labels, second_labels, strict=True)
+            )
             print(
                 f"{path}: {name}: accuracy {rate:.3f} ({right}/{len(set_labels)}); in-scope wrong "
                 f"{wrong:.3f}; out-of-scope refused {sum(p in REFUSALS for p in oos)}/{len(oos)}"
+                + (
+                    f"; against either annotator {either / len(set_labels):.3f}"
+                    if second_labels != set_labels
+                    else ""
+                )
             )
 
 

@@ -113,3 +113,49 @@ def test_messages_are_split_into_sentences_and_clauses():
         "what does it cost",
         "my wife hits me",
     ]
+
+
+class AlwaysSays:
+    """A risk model that flags the whole message with one label: isolates the rules' frames."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def verdict(self, text):
+        from assistant.safety.risk_model import RiskVerdict
+
+        return RiskVerdict(self.label, 0.99, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband had a seizure last year after stopping his benzos too fast, hes been fine "
+        "since. is it safe for him",
+        "I fainted at my last blood draw, should I warn the nurse before the IV?",
+        "i blacked out for a second when i stood up too fast, felt fine right after",
+    ],
+)
+def test_a_physical_event_told_as_over_sets_aside_an_emergency_guess(text):
+    check = SafetyCheck(default_scanner(), AlwaysSays("medical_emergency"))
+    assert check.scan(text).verdict is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband had a seizure last year and right now he is having another one",
+        "i fainted at my last blood draw and now i fainted again and cant stand up",
+    ],
+)
+def test_history_that_is_back_now_keeps_the_emergency_guess(text):
+    check = SafetyCheck(default_scanner(), AlwaysSays("medical_emergency"))
+    assert check.scan(text).verdict == "medical_emergency"
+
+
+def test_resolved_history_sets_aside_a_crisis_guess_only_in_its_own_clause():
+    check = SafetyCheck(default_scanner(), AlwaysSays("crisis"))
+    assert check.scan("I went through a really dark time years ago, stable since").verdict is None
+    assert check.scan("I went through a really dark time years ago and its back").verdict == (
+        "crisis"
+    )
