@@ -28,6 +28,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export ACTION_SERVER_TOKEN ?=
 
 .PHONY: help setup system-deps run shell run-cluster test validate train build-spacy build-risk lint format \
         lock clean content-report purge

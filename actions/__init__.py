@@ -1,4 +1,4 @@
-"""Custom actions for the rasa-sdk action server (`rasa run actions --actions actions`).
+"""Custom actions for the rasa-sdk action server (`python -m assistant.action_server`).
 
 None of the safety replies or FAQ answers depend on these; they add extras (a note about a
 named medicine, the sources of an answer, recording unhelpful answers). If the action server is

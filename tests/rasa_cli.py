@@ -16,7 +16,9 @@ def run_rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [RASA, *args],
         cwd=PROJECT_ROOT,
-        env=base_env({"ACTION_SERVER_URL": "http://127.0.0.1:9/webhook"}),
+        env=base_env(
+            {"ACTION_SERVER_URL": "http://127.0.0.1:9/webhook", "ACTION_SERVER_TOKEN": ""}
+        ),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,6 +1,6 @@
 """Two Rasa replicas, two action servers and nginx in front, on this machine's loopback.
 
-    python -m assistant.cluster.run        # `make run-cluster`; Ctrl-C stops everything
+    python -m assistant.cluster.run        # `make run-cluster`; Ctrl-C or SIGTERM stops everything
 
 The replicas share PostgreSQL (conversations, TRACKER_STORE_URL) and Redis (conversation
 locks, REDIS_URL), and the button-signing key, so any replica can take any message. nginx
@@ -23,6 +23,12 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
+from assistant.lifecycle import (
+    StopRequested,
+    stop_on_signals,
+    stop_with_parent,
+    terminate_with_parent,
+)
 from assistant.paths import PROJECT_ROOT
 from assistant.stack import DEFAULT_MODEL, Stack, wait_for
 
@@ -153,6 +159,7 @@ class Cluster:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=terminate_with_parent,
         )
         if not wait_for(f"{self.url}/webhooks/web/health", 30, self.nginx):
             raise RuntimeError(f"nginx did not start; see {prefix}")
@@ -178,6 +185,8 @@ class Cluster:
 
 
 def main() -> int:
+    stop_on_signals()
+    stop_with_parent()
     cluster = Cluster()
     try:
         print("Starting two replicas, two action servers and nginx...", flush=True)
@@ -197,7 +206,7 @@ Press Ctrl-C to stop.""",
         while cluster.nginx.poll() is None:
             time.sleep(1)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopRequested):
         return 0
     except (RuntimeError, sa.exc.SQLAlchemyError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -41,6 +41,7 @@ ENVIRONMENT = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
     "ACTION_SERVER_URL": "http://127.0.0.1:5555/webhook",
+    "ACTION_SERVER_TOKEN": "",
     "CLINIC_SETTINGS": "tests/fixtures/clinic.test.yml",
     "TQDM_DISABLE": "1",  # no per-epoch progress bars in the log
 }

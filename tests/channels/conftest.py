@@ -30,7 +30,7 @@ from tests.conftest import MODEL, TEST_PORTS, TEST_SETTINGS
 
 CREDENTIALS = PROJECT_ROOT / "tests" / "fixtures" / "credentials.channels.yml"
 LOG_DIR = PROJECT_ROOT / "var" / "logs" / "tests-channels"
-# Other suites' own stacks use TEST_PORTS + 10 ... + 70; the shared running_stack + 0.
+# Other suites' own stacks use TEST_PORTS + 10 ... + 80; the shared running_stack + 0.
 PORT_SHIFT = 90
 PER_IP_LIMIT = 3
 CHANNEL_PORTS = {name: port + PORT_SHIFT for name, port in TEST_PORTS.items()}
