@@ -133,3 +133,10 @@ def test_figures_of_speech_grief_and_topic_questions_get_their_answer(text):
 )
 def test_the_same_shapes_about_the_writer_stay_crises(text):
     assert verdict(text) == "crisis"
+
+
+def test_finding_a_clinic_is_not_sourcing_but_finding_a_dealer_is():
+    assert verdict("Where Can You Get Ketamine Therapy in England?") is None
+    assert verdict("where can you get ketamine around here, asking for a party") == (
+        "recreational_use"
+    )
