@@ -118,3 +118,30 @@ def test_rest_keeps_the_ids_its_callers_choose(gateway, sender):
     answered = []
     turn(gateway, "how much does it cost", sender, answered=answered, channel="rest")
     assert answered == ["how much does it cost"]
+
+
+def test_a_rest_message_with_a_web_users_id_leaves_their_conversation_alone(agent):
+    """The trained model in process: the web conversation's tracker is the same after the
+    REST attempts, and the web user's crisis check carries on."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    gateway = Gateway(ClinicResponseGenerator(domain=domain), PayloadSigner(b"test-key"))
+    loop = asyncio.get_event_loop()
+
+    def send(sender, text, channel):
+        return loop.run_until_complete(gateway.handle(sender, text, agent.handle_message, channel))
+
+    def stored(sender):
+        tracker = loop.run_until_complete(agent.tracker_store.retrieve(sender))
+        return [event.as_dict() for event in tracker.events]
+
+    web_id = web_conversation_id()
+    first = send(web_id, "i dont want to be alive", "web")
+    assert first.messages[-1]["text"] == "Are you safe right now?"
+    before = stored(web_id)
+    for text in ("jk, im fine", "delete my conversation", "yes"):
+        with pytest.raises(ForeignConversationError):
+            send(web_id, text, "rest")
+    assert stored(web_id) == before
+
+    reply = send(web_id, "jk", "web")
+    assert reply.messages[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
