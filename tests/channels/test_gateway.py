@@ -125,7 +125,8 @@ def test_a_rest_message_with_a_web_users_id_leaves_their_conversation_alone(agen
     REST attempts, and the web user's crisis check carries on."""
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     gateway = Gateway(ClinicResponseGenerator(domain=domain), PayloadSigner(b"test-key"))
-    loop = asyncio.get_event_loop()
+    # A loop of its own, left unset: other tests' asyncio.run() clears the current one.
+    loop = asyncio.new_event_loop()
 
     def send(sender, text, channel):
         return loop.run_until_complete(gateway.handle(sender, text, agent.handle_message, channel))
@@ -134,14 +135,18 @@ def test_a_rest_message_with_a_web_users_id_leaves_their_conversation_alone(agen
         tracker = loop.run_until_complete(agent.tracker_store.retrieve(sender))
         return [event.as_dict() for event in tracker.events]
 
-    web_id = web_conversation_id()
-    first = send(web_id, "i dont want to be alive", "web")
-    assert first.messages[-1]["text"] == "Are you safe right now?"
-    before = stored(web_id)
-    for text in ("jk, im fine", "delete my conversation", "yes"):
-        with pytest.raises(ForeignConversationError):
-            send(web_id, text, "rest")
-    assert stored(web_id) == before
+    try:
+        web_id = web_conversation_id()
+        first = send(web_id, "i dont want to be alive", "web")
+        assert first.messages[-1]["text"] == "Are you safe right now?"
+        before = stored(web_id)
+        for text in ("jk, im fine", "delete my conversation", "yes"):
+            with pytest.raises(ForeignConversationError):
+                send(web_id, text, "rest")
+        assert stored(web_id) == before
 
-    reply = send(web_id, "jk", "web")
-    assert reply.messages[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
+        reply = send(web_id, "jk", "web")
+        first_words = "Before we go on, I want to make sure you're okay."
+        assert reply.messages[0]["text"].startswith(first_words)
+    finally:
+        loop.close()
