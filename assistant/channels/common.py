@@ -18,7 +18,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from assistant.channels.gateway import RateLimitedError, default_gateway
+from assistant.channels.gateway import (
+    ForeignConversationError,
+    RateLimitedError,
+    default_gateway,
+)
 from assistant.privacy.logs import install_log_redaction
 
 logger = logging.getLogger(__name__)
@@ -161,6 +165,8 @@ def parse_or_error(func):
             return error_response(str(error), error.status)
         except RateLimitedError as error:
             return rate_limited_response(error)
+        except ForeignConversationError as error:
+            return error_response(str(error), 403)
 
     wrapper.__name__ = func.__name__
     return wrapper

@@ -28,6 +28,8 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
 
 import aiohttp
 
+from assistant.channels.conversations import issued_id
+
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -39,7 +41,7 @@ _HEX_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 def conversation_id(key: bytes, channel: str, address: str) -> str:
     """``<channel>-<32 letters>`` (128 bits): stable per address, meaningless without the key."""
     digest = hmac.new(key, f"{channel}-sender\n{address}".encode(), hashlib.sha256)
-    return f"{channel}-{digest.hexdigest()[:32].translate(_HEX_AS_LETTERS)}"
+    return issued_id(channel, digest.hexdigest()[:32].translate(_HEX_AS_LETTERS))
 
 
 class SeenIds:

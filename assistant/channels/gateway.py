@@ -1,6 +1,8 @@
 """The gateway every channel passes messages through, on their way in and out.
 
 In (in this order):
+0. a conversation id issued by one channel (web, Twilio, callback) is refused when it comes
+   through another, e.g. a widget's id sent as the REST ``sender`` (``conversations.py``);
 1. control, zero-width and bidi characters removed (IN-13); an empty message gets "Could you
    type your question?" without calling the model (IN-01);
 2. a per-conversation rate limit (SEC-07);
@@ -32,6 +34,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.domain import Domain
 
+from assistant.channels.conversations import issuing_channel, may_address
 from assistant.channels.limits import Limits, RateLimiter
 from assistant.channels.payloads import PayloadSigner, load_signing_key
 from assistant.nlg import ClinicResponseGenerator
@@ -49,6 +52,10 @@ SAFETY_REPLIES = {
 
 class RateLimitedError(Exception):
     """The conversation or address sent too many messages; the channel answers 429."""
+
+
+class ForeignConversationError(Exception):
+    """The conversation id belongs to another channel; the channel answers 403."""
 
 
 @dataclass
@@ -158,6 +165,15 @@ class Gateway:
     ) -> GatewayResult:
         """One turn. ``client_ip``: the caller's address, for the per-address limit of the
         channels whose callers are the patients themselves (REST, web)."""
+        if not may_address(channel, sender_id):
+            # Refused before anything reads or writes that conversation: the caller is not the
+            # person whose conversation it is.
+            owner = issuing_channel(sender_id)
+            logger.warning("gateway.foreign_conversation channel=%s owner=%s", channel, owner)
+            raise ForeignConversationError(
+                f"'sender' must not start with '{owner}-': "
+                f"those conversations belong to the {owner} channel"
+            )
         text = clean_text(raw_text)
         if not text:
             return GatewayResult(

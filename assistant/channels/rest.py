@@ -4,7 +4,8 @@ The same request and reply as Rasa's REST channel (``{"sender", "message"}`` in,
 messages out), with the gateway in front: a missing or malformed sender or message is a 400
 with a clear error, never the shared "default" conversation; JSON only (415 otherwise);
 client metadata is ignored; rate limits answer 429. Browsers use the web channel instead, which
-issues its own conversation ids.
+issues its own conversation ids; a sender starting with ``web-``, ``twilio-`` or ``callback-``
+is one of those channels' conversations and gets 403 (``conversations.py``).
 """
 
 from __future__ import annotations

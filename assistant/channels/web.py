@@ -33,6 +33,7 @@ from assistant.channels.common import (
     parse_or_error,
     split_token,
 )
+from assistant.channels.conversations import issued_id, issuing_channel
 from assistant.channels.gateway import default_gateway
 from assistant.channels.payloads import load_signing_key
 from assistant.settings import current_settings
@@ -52,12 +53,12 @@ class SessionTokens:
         ).hexdigest()[:32]
 
     def issue(self) -> str:
-        sender_id = f"web-{uuid.uuid4().hex}"
+        sender_id = issued_id("web", uuid.uuid4().hex)
         return f"{sender_id}.{self._signature(sender_id)}"
 
     def sender_of(self, token: Optional[str]) -> Optional[str]:
         sender_id, signature = split_token(token or "")
-        if not sender_id.startswith("web-") or not signature:
+        if issuing_channel(sender_id) != "web" or not signature:
             return None
         return sender_id if hmac.compare_digest(signature, self._signature(sender_id)) else None
 

@@ -22,6 +22,7 @@ from tests.channels.channel_fakes import (
     twilio_signature,
     within_three_segments,
 )
+from tests.stack.helpers import rest
 
 pytestmark = pytest.mark.stack
 
@@ -190,6 +191,24 @@ def test_crisis_by_sms_gets_help_lines_and_a_working_menu(channel_stack, fake_tw
     post_twilio(channel_stack.rasa_url, twilio_form(number, "2"))
     urgent = flat(fake_twilio.wait_turn(number, already=len(sms)))
     assert "Please call 911 now" in urgent
+
+
+def test_rest_cannot_answer_for_an_sms_conversation(channel_stack, fake_twilio, tracker_db):
+    """The SMS conversation's id (a keyed hash of the number) as the REST sender is refused,
+    even by someone who learned it, and the person's crisis check carries on by SMS."""
+    number = "+15550123012"
+    post_twilio(channel_stack.rasa_url, twilio_form(number, "i want to kill myself"))
+    sms = fake_twilio.wait_turn(number)
+    sender_id = conversation_id(SIGNING_KEY.encode(), "twilio", number)
+    for text in ("yes im safe now", "delete my conversation"):
+        status, _, body = rest(channel_stack, sender_id, text)
+        assert status == 403
+        assert "the twilio channel" in body["error"]
+    assert user_messages(tracker_db, number) == 1
+
+    post_twilio(channel_stack.rasa_url, twilio_form(number, "2"))
+    assert "Please call 911 now" in flat(fake_twilio.wait_turn(number, already=len(sms)))
+    assert user_messages(tracker_db, number) == 2
 
 
 def test_delivery_reports_are_not_answered(channel_stack, fake_twilio):

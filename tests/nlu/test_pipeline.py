@@ -139,3 +139,20 @@ def test_a_misspelt_question_is_still_answered(agent, text, topic):
 def test_unknown_words_do_not_hide_a_crisis(agent):
     result = parse(agent, "zzzzzz xkcdqq kms")
     assert result["intent"] == {"name": "crisis", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "masked, topic",
+    [
+        ("my daughter [NAME] [NAME] asks: what does ketamine do?", "faq/how_it_works"),
+        ("hi im [NAME] [NAME], what is ketamine used for?", "faq/conditions_treated"),
+        ("[NAME] [NAME] here. what is ketamine treatment like?", "faq/what_it_feels_like"),
+        ("what is ketamine therapy? email me at [EMAIL]", "faq/what_is_ketamine"),
+        ("what does ketamine do? text me at [PHONE]", "faq/how_it_works"),
+    ],
+)
+def test_placeholders_of_masked_details_do_not_change_the_answer(agent, masked, topic):
+    """The gateway hands Rasa masked text; the NLU reads it without the placeholders."""
+    result = parse(agent, masked)
+    assert result["intent"]["full_retrieval_intent_name"] == topic
+    assert "[" not in result["text"]

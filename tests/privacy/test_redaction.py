@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.privacy.logs import RedactingFilter
-from assistant.privacy.redaction import default_redactor
+from assistant.privacy.redaction import default_redactor, without_placeholders
 
 REDACTOR = default_redactor()
 
@@ -71,3 +71,103 @@ def test_a_title_case_faq_heading_is_not_taken_for_a_name():
     result = default_redactor().redact("Is It Covered By Medicare?")
     assert result.text == "Is It Covered By Medicare?"
     assert result.found == ()
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        # Self-introductions, in lower case and in capitals too.
+        ("Jane Roe here", "[NAME] [NAME] here"),
+        ("hi, jane here", "hi, [NAME] here"),
+        ("hi im jane roe", "hi im [NAME] [NAME]"),
+        ("HI IM JANE ROE", "HI IM [NAME] [NAME]"),
+        ("JANE ROE 555.201.3344", "[NAME] [NAME] [PHONE]"),
+        ("this is jane roe", "this is [NAME] [NAME]"),
+        ("This is Jane Roe, quick question", "This is [NAME] [NAME], quick question"),
+        ("my name's jane roe", "my name's [NAME] [NAME]"),
+        ("name: jane roe", "name: [NAME] [NAME]"),
+        ("Name: Jane Roe", "Name: [NAME] [NAME]"),
+        # Signatures.
+        ("thanks for the help - Jane", "thanks for the help - [NAME]"),
+        ("thanks for the help - jane roe", "thanks for the help - [NAME] [NAME]"),
+        ("how much is it?\n-- Jane Roe", "how much is it?\n-- [NAME] [NAME]"),
+        # After a relationship word.
+        (
+            "my daughter Emily Roe wants to know the cost",
+            "my daughter [NAME] [NAME] wants to know the cost",
+        ),
+        (
+            "my daughter emily roe wants to know the cost",
+            "my daughter [NAME] [NAME] wants to know the cost",
+        ),
+        ("our son tyler has panic attacks", "our son [NAME] has panic attacks"),
+        # Emails written out.
+        ("jane.roe at example dot com", "[EMAIL]"),
+        ("email me at jroe (at) gmail (dot) com", "email me at [EMAIL]"),
+        ("reach me at jane_roe at yahoo.com", "reach me at [EMAIL]"),
+        ("write to jroe [at] example [dot] org thanks", "write to [EMAIL] thanks"),
+    ],
+)
+def test_masks_names_in_introductions_signatures_and_spelled_out_emails(text, masked):
+    assert REDACTOR.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # FAQ headings, medicines and products, clinic words, ordinary capitalised words.
+        "Is It Covered By Medicare?",
+        "What Does A Typical Visit Involve?",
+        "How Long Does Spravato Take?",
+        "Can I Take Ketamine With Xanax?",
+        "What is Ketamine and How Does it Work?",
+        "This is Spravato right?",
+        "IS KETAMINE SAFE FOR ANXIETY",
+        "WHAT IS THE MAX DOSE OF SPRAVATO",
+        "How Much Does It Cost At Riverside Ketamine Clinic?",
+        "I Am Worried About Side Effects",
+        "my doctor prescribed Spravato",
+        # Words after introductions that are not names.
+        "this is normal?",
+        "i am young and anxious",
+        "sorry this is long but is it safe",
+        "my son wants to try ketamine",
+        "my friend overdosed on ketamine what do i do",
+        "my wife is claustrophobic, will she be in a private room",
+        "without my doctor, I just want the bigger picture",
+        "First time here",
+        "Mom here, asking for my son",
+        "Hope this helps - thanks",
+        "is ketamine - esketamine the same",
+        "can I take St John's wort with it",
+        # Websites are not emails.
+        "i read about it at webmd.com",
+    ],
+)
+def test_leaves_headings_medicines_and_ordinary_words_alone(text):
+    result = REDACTOR.redact(text)
+    assert result.text == text and not result.changed
+
+
+def test_masking_masked_text_changes_nothing():
+    """The tracker store and the log filter mask again what the gateway already masked."""
+    for text in ("Jane Roe here", "hi im jane roe", "my daughter Emily Roe wants to know the cost"):
+        masked = REDACTOR.redact(text).text
+        assert REDACTOR.redact(masked).text == masked
+
+
+@pytest.mark.parametrize(
+    "masked, plain",
+    [
+        (
+            "my daughter [NAME] [NAME] wants to know the cost",
+            "my daughter wants to know the cost",
+        ),
+        ("my number is [PHONE], how much is it", "my number is, how much is it"),
+        ("thanks for the help - [NAME]", "thanks for the help"),
+        ("[NAME] [NAME] here", "here"),
+        ("[NAME] [NAME] [PHONE]", "[NAME] [NAME] [PHONE]"),  # never empty
+    ],
+)
+def test_the_nlu_reads_masked_text_without_placeholders(masked, plain):
+    assert without_placeholders(masked) == plain

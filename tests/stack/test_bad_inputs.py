@@ -15,6 +15,7 @@ pytestmark = pytest.mark.stack
 
 CRISIS_START = "I'm really sorry you're going through this."
 CANNOT = "I'm sorry, I can't answer that."
+PRIVACY_REMINDER = "For your privacy, please don't share personal details"
 
 
 def new_sender():
@@ -216,9 +217,45 @@ def test_in22_personal_details_are_masked_and_the_person_reminded(running_stack)
         "I'm Jane Doe, 555-867-5309, jane@example.com, SSN 123-45-6789, "
         "DOB 1/2/1990, how much does it cost?",
     )
-    assert replies[-1].startswith("For your privacy, please don't share personal details")
+    assert replies[-1].startswith(PRIVACY_REMINDER)
     dump = json.dumps(stored_events(running_stack.env["TRACKER_DB"], sender))
     for secret in ("Jane", "Doe", "867-5309", "jane@example.com", "123-45-6789", "1/2/1990"):
+        assert secret not in dump
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my daughter Emily Roe wants to know the cost",
+        "my daughter emily roe wants to know the cost",
+    ],
+)
+def test_in22_introductions_are_masked_and_the_question_still_answered(running_stack, question):
+    """A person introduces themselves in the shapes people use, then asks for someone else:
+    nothing of the names, the number or the email is stored, and the question gets the cost
+    answer, not the privacy one."""
+    sender = new_sender()
+    for text in (
+        "Jane Roe here",
+        "hi im jane roe",
+        "JANE ROE 555.201.3344",
+        "jane.roe at example dot com",
+    ):
+        assert texts(running_stack, sender, text)[-1].startswith(PRIVACY_REMINDER)
+    replies = texts(running_stack, sender, question)
+    assert "IV ketamine infusion often costs" in replies[0]
+    assert replies[-1].startswith(PRIVACY_REMINDER)
+    database = running_stack.env["TRACKER_DB"]
+    assert user_texts(database, sender) == [
+        "[NAME] [NAME] here",
+        "hi im [NAME] [NAME]",
+        "[NAME] [NAME] [PHONE]",
+        "[EMAIL]",
+        "my daughter [NAME] [NAME] wants to know the cost",
+    ]
+    user_events = [data for _, kind, data in stored_events(database, sender) if kind == "user"]
+    dump = json.dumps(user_events).lower()  # text, parse data and metadata
+    for secret in ("jane", "roe", "emily", "3344", "example"):
         assert secret not in dump
 
 

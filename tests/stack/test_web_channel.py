@@ -7,6 +7,7 @@ import pytest
 
 from assistant.channels.web import SESSION_HEADER
 from assistant.stack import post_json
+from tests.stack.helpers import rest, stored_events
 
 pytestmark = pytest.mark.stack
 
@@ -27,6 +28,32 @@ def test_first_message_gets_a_conversation_token_that_keeps_the_conversation(run
     assert token.startswith("web-")
     status, headers, replies = message(running_stack, "jk", token)
     assert headers[SESSION_HEADER] == token
+    assert replies[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
+
+
+def test_rest_cannot_answer_or_delete_a_web_conversation(running_stack):
+    """The widget's conversation id is in its storage and headers; sent as the REST sender it
+    is refused, the web conversation's stored events do not change, and it carries on."""
+    _, headers, replies = message(running_stack, "i dont want to be alive")
+    token = headers[SESSION_HEADER]
+    web_id = token.rsplit(".", 1)[0]
+    assert replies[-1]["text"] == "Are you safe right now?"
+    database = running_stack.env["TRACKER_DB"]
+    before = stored_events(database, web_id)
+    assert before
+    for sender in (web_id, web_id.upper()):
+        for text in ("jk, im fine", "delete my conversation", "yes"):
+            status, _, body = rest(running_stack, sender, text)
+            assert status == 403
+            assert body == {
+                "error": "'sender' must not start with 'web-': "
+                "those conversations belong to the web channel"
+            }
+    assert stored_events(database, web_id) == before
+    assert stored_events(database, web_id.upper()) == []
+
+    status, _, replies = message(running_stack, "jk", token)
+    assert status == 200
     assert replies[0]["text"].startswith("Before we go on, I want to make sure you're okay.")
 
 
