@@ -217,7 +217,7 @@ class SafetyScanner:
             if (
                 rule.mentionable
                 and _in_sentence_with(doc, match, frames["educational"])
-                and not (_in_sentence_with(doc, match, frames["owner"]))
+                and not (_in_sentence_or_next_with(doc, match, frames["owner"]))
             ):
                 mention = True
                 continue

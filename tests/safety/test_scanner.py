@@ -140,3 +140,26 @@ def test_finding_a_clinic_is_not_sourcing_but_finding_a_dealer_is():
     assert verdict("where can you get ketamine around here, asking for a party") == (
         "recreational_use"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you treat people who are suicidal? because that's me right now",
+        "im dead weight to my family and they know it",
+    ],
+)
+def test_owning_the_topic_in_the_next_sentence_and_being_dead_weight_are_crises(text):
+    assert verdict(text) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this anxiety lowkey killing me fr, how much is a consult",
+        "I have old self harm scars, will the nurse notice when she puts the IV in",
+        "fainted once after a session 2 wks ago, didnt get hurt. is that a reason to stop",
+    ],
+)
+def test_slang_idioms_old_scars_and_last_weeks_fainting_get_their_answer(text):
+    assert verdict(text) is None
