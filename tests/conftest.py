@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -62,6 +63,20 @@ def running_stack(model_path, tmp_path_factory):
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def current_event_loop():
+    """A usable current event loop for every test: a test that runs a coroutine with
+    ``asyncio.run()`` leaves none behind, and the NLU tests parse on the current one, whatever
+    ran before them."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        usable = not policy.get_event_loop().is_closed()
+    except RuntimeError:
+        usable = False
+    if not usable:
+        policy.set_event_loop(policy.new_event_loop())
 
 
 @pytest.fixture(scope="session")
